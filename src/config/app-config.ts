@@ -1,0 +1,65 @@
+/** Validated, typed configuration. Built only by loadConfig() from environment variables. */
+export interface AppConfig {
+  /** True when Supabase is not configured: local demo store and transcriber simulator. */
+  demoMode: boolean;
+  dataDir: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+    cliPath?: string;
+    /** Port of the embedded dev server's Web UI (npm start only). */
+    uiPort: number;
+  };
+  supabase?: {
+    url: string;
+    serviceRoleKey: string;
+  };
+  transcriber: {
+    url: string;
+    model: string;
+    /** How long one HTTP request may wait for the synchronous answer. */
+    requestTimeoutMs: number;
+    /** After a request ends without an answer, how long to watch the row before giving up. */
+    watchDeadlineMs: number;
+    statusPollIntervalMs: number;
+  };
+  transcribeActivity: TranscribeActivitySettings;
+  dispatch: DispatchSettings;
+  schedule: {
+    id: string;
+    cron: string;
+    timezone: string;
+    catchupWindowMs: number;
+  };
+  api: {
+    port: number;
+    token?: string;
+  };
+  simulator: {
+    port: number;
+    latencyMs: number;
+    failPattern?: string;
+  };
+}
+
+/** Retry and timeout settings of the transcribe activity; passed to file workflows as input. */
+export interface TranscribeActivitySettings {
+  heartbeatTimeoutMs: number;
+  startToCloseTimeoutMs: number;
+  maximumAttempts: number;
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
+}
+
+/** Settings the dispatch workflow reads from the worker at the start of each run. */
+export interface DispatchSettings {
+  batchSize: number;
+  maxConcurrentTranscriptions: number;
+  maxFilesPerRun: number;
+  /** Children per workflow run before continue-as-new keeps the history small. */
+  childrenPerRun: number;
+  transcribe: TranscribeActivitySettings;
+}

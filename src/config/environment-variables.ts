@@ -1,0 +1,93 @@
+import { Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+
+@ValidatorConstraint({ name: 'ianaTimeZone' })
+class IsIanaTimeZone implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  defaultMessage(): string {
+    return '$property must be an IANA time zone name such as Asia/Tokyo (got "$value")';
+  }
+}
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const blankToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const httpUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * Every environment variable the product reads, with its rule. Values arrive as strings;
+ * integers are converted only when they are written as plain digits.
+ */
+export class EnvironmentVariables {
+  @IsOptional() @IsString() DATA_DIR?: string;
+  @IsOptional() @IsIn(['debug', 'info', 'warn', 'error']) LOG_LEVEL?: string;
+
+  @IsOptional() @Matches(/^[^\s:]+:\d+$/, { message: 'TEMPORAL_ADDRESS must be host:port, e.g. 127.0.0.1:7233' })
+  TEMPORAL_ADDRESS?: string;
+  @IsOptional() @IsString() @MinLength(1) TEMPORAL_NAMESPACE?: string;
+  @IsOptional() @IsString() @MinLength(1) TEMPORAL_TASK_QUEUE?: string;
+  @IsOptional() @IsUrl(httpUrl, { message: 'TEMPORAL_UI_URL must be an http(s) URL' }) TEMPORAL_UI_URL?: string;
+  @IsOptional() @IsString() TEMPORAL_CLI_PATH?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) TEMPORAL_UI_PORT?: number;
+
+  @Transform(blankToUndefined) @IsOptional() @IsUrl(httpUrl, { message: 'SUPABASE_URL must be an http(s) URL such as https://<project>.supabase.co' })
+  SUPABASE_URL?: string;
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(20, { message: 'SUPABASE_SERVICE_ROLE_KEY looks truncated (shorter than 20 characters)' })
+  SUPABASE_SERVICE_ROLE_KEY?: string;
+
+  @IsOptional() @IsUrl(httpUrl, { message: 'TRANSCRIBER_URL must be an http(s) URL, e.g. http://api-transcriber:8001' })
+  TRANSCRIBER_URL?: string;
+  @IsOptional() @IsString() @MinLength(1) TRANSCRIBER_MODEL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) TRANSCRIBER_REQUEST_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) TRANSCRIBE_WATCH_DEADLINE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) TRANSCRIBE_STATUS_POLL_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) TRANSCRIBE_HEARTBEAT_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) TRANSCRIBE_START_TO_CLOSE_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) TRANSCRIBE_MAX_ATTEMPTS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) TRANSCRIBE_RETRY_INITIAL_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) TRANSCRIBE_RETRY_MAX_INTERVAL_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) BATCH_SIZE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) MAX_CONCURRENT_TRANSCRIPTIONS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) MAX_FILES_PER_RUN?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(1000) DISPATCH_CHILDREN_PER_RUN?: number;
+
+  @IsOptional() @IsString() @MinLength(1) SCHEDULE_ID?: string;
+  @IsOptional() @Matches(/^\S+(\s+\S+){4}$/, { message: 'SCHEDULE_CRON must have five fields (minute hour day month weekday), e.g. "0 */3 * * *"' })
+  SCHEDULE_CRON?: string;
+  @IsOptional() @Validate(IsIanaTimeZone) SCHEDULE_TIMEZONE?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60000) SCHEDULE_CATCHUP_WINDOW_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'API_TOKEN must be at least 16 characters' })
+  API_TOKEN?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) SIMULATOR_PORT?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_LATENCY_MS?: number;
+  @IsOptional() @IsString() SIMULATOR_FAIL_PATTERN?: string;
+}
+
+/** The names validation knows; anything else in the environment is ignored. */
+export const ENVIRONMENT_VARIABLE_NAMES = Object.keys(new EnvironmentVariables());

@@ -1,0 +1,140 @@
+import * as path from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import type { AppConfig } from './app-config';
+import { EnvironmentVariables, ENVIRONMENT_VARIABLE_NAMES } from './environment-variables';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MINUTE = 60_000;
+
+const SECRET_VARIABLES = new Set(['SUPABASE_SERVICE_ROLE_KEY', 'API_TOKEN']);
+
+function describeErrors(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      SECRET_VARIABLES.has(error.property) || message.includes('(got ')
+        ? message
+        : `${message} (got "${String(error.value)}")`,
+    ),
+  );
+}
+
+/** Reads the environment, validates every variable, and returns typed config or throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const name of ENVIRONMENT_VARIABLE_NAMES) {
+    const value = env[name];
+    if (value !== undefined) raw[name] = value;
+  }
+  const vars = plainToInstance(EnvironmentVariables, raw);
+  const problems = describeErrors(validateSync(vars, { stopAtFirstError: true }));
+
+  const hasUrl = vars.SUPABASE_URL !== undefined;
+  const hasKey = vars.SUPABASE_SERVICE_ROLE_KEY !== undefined;
+  if (hasUrl !== hasKey) {
+    problems.push(
+      `SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY go together: set both for Supabase, or neither for demo mode (only ${hasUrl ? 'SUPABASE_URL' : 'SUPABASE_SERVICE_ROLE_KEY'} is set)`,
+    );
+  }
+  const demoMode = !hasUrl && !hasKey;
+  if (!demoMode && !vars.TRANSCRIBER_URL) {
+    problems.push(
+      'TRANSCRIBER_URL is required with Supabase, e.g. http://api-transcriber:8001 inside the watchme-network',
+    );
+  }
+  if (demoMode && vars.TRANSCRIBER_URL) {
+    problems.push(
+      'TRANSCRIBER_URL is set but Supabase is not: in demo mode the built-in simulator plays the transcriber (a real one would write to Supabase, not to the demo store). Set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY as well, or unset TRANSCRIBER_URL',
+    );
+  }
+  if (!demoMode && !vars.API_TOKEN) {
+    problems.push('API_TOKEN is required outside demo mode (at least 16 characters)');
+  }
+
+  const heartbeatTimeoutMs = vars.TRANSCRIBE_HEARTBEAT_TIMEOUT_MS ?? 30_000;
+  const requestTimeoutMs = vars.TRANSCRIBER_REQUEST_TIMEOUT_MS ?? 30 * MINUTE;
+  const watchDeadlineMs = vars.TRANSCRIBE_WATCH_DEADLINE_MS ?? 30 * MINUTE;
+  const startToCloseTimeoutMs = vars.TRANSCRIBE_START_TO_CLOSE_TIMEOUT_MS ?? 2 * 60 * MINUTE;
+  const statusPollIntervalMs = vars.TRANSCRIBE_STATUS_POLL_INTERVAL_MS ?? 10_000;
+  if (startToCloseTimeoutMs < requestTimeoutMs + watchDeadlineMs) {
+    problems.push(
+      `TRANSCRIBE_START_TO_CLOSE_TIMEOUT_MS (${startToCloseTimeoutMs}) must be at least TRANSCRIBER_REQUEST_TIMEOUT_MS + TRANSCRIBE_WATCH_DEADLINE_MS (${requestTimeoutMs + watchDeadlineMs}), or an attempt is cut off while it still waits for the transcriber`,
+    );
+  }
+  const initialIntervalMs = vars.TRANSCRIBE_RETRY_INITIAL_INTERVAL_MS ?? 30_000;
+  const maximumIntervalMs = vars.TRANSCRIBE_RETRY_MAX_INTERVAL_MS ?? 10 * MINUTE;
+  if (maximumIntervalMs < initialIntervalMs) {
+    problems.push(
+      `TRANSCRIBE_RETRY_MAX_INTERVAL_MS (${maximumIntervalMs}) must not be below TRANSCRIBE_RETRY_INITIAL_INTERVAL_MS (${initialIntervalMs})`,
+    );
+  }
+  if (vars.SIMULATOR_FAIL_PATTERN) {
+    try {
+      new RegExp(vars.SIMULATOR_FAIL_PATTERN);
+    } catch (error) {
+      problems.push(`SIMULATOR_FAIL_PATTERN is not a valid regular expression: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const simulatorPort = vars.SIMULATOR_PORT ?? 8001;
+  const transcribe = {
+    heartbeatTimeoutMs,
+    startToCloseTimeoutMs,
+    maximumAttempts: vars.TRANSCRIBE_MAX_ATTEMPTS ?? 5,
+    initialIntervalMs,
+    maximumIntervalMs,
+  };
+  return {
+    demoMode,
+    dataDir: path.resolve(vars.DATA_DIR ?? 'data'),
+    logLevel: (vars.LOG_LEVEL as AppConfig['logLevel'] | undefined) ?? 'info',
+    temporal: {
+      address: vars.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      namespace: vars.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: vars.TEMPORAL_TASK_QUEUE ?? 'transcription',
+      uiUrl: (vars.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, ''),
+      cliPath: vars.TEMPORAL_CLI_PATH,
+      uiPort: vars.TEMPORAL_UI_PORT ?? 8233,
+    },
+    supabase: demoMode
+      ? undefined
+      : { url: vars.SUPABASE_URL!, serviceRoleKey: vars.SUPABASE_SERVICE_ROLE_KEY! },
+    transcriber: {
+      url: (vars.TRANSCRIBER_URL ?? `http://127.0.0.1:${simulatorPort}`).replace(/\/+$/, ''),
+      model: vars.TRANSCRIBER_MODEL ?? 'base',
+      requestTimeoutMs,
+      watchDeadlineMs,
+      statusPollIntervalMs,
+    },
+    transcribeActivity: transcribe,
+    dispatch: {
+      batchSize: vars.BATCH_SIZE ?? 50,
+      maxConcurrentTranscriptions: vars.MAX_CONCURRENT_TRANSCRIPTIONS ?? 1,
+      maxFilesPerRun: vars.MAX_FILES_PER_RUN ?? 5000,
+      childrenPerRun: vars.DISPATCH_CHILDREN_PER_RUN ?? 200,
+      transcribe,
+    },
+    schedule: {
+      id: vars.SCHEDULE_ID ?? 'transcription-schedule',
+      cron: vars.SCHEDULE_CRON ?? '0 */3 * * *',
+      timezone: vars.SCHEDULE_TIMEZONE ?? 'Asia/Tokyo',
+      catchupWindowMs: vars.SCHEDULE_CATCHUP_WINDOW_MS ?? 60 * MINUTE,
+    },
+    api: {
+      port: vars.PORT ?? 3000,
+      token: vars.API_TOKEN,
+    },
+    simulator: {
+      port: simulatorPort,
+      latencyMs: vars.SIMULATOR_LATENCY_MS ?? 1500,
+      failPattern: vars.SIMULATOR_FAIL_PATTERN || undefined,
+    },
+  };
+}

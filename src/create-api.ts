@@ -1,0 +1,19 @@
+import { type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule, type AppModuleOptions } from './app.module';
+
+/** Builds the Nest app with its global prefix and OpenAPI docs, not yet listening. */
+export async function createApi(options: AppModuleOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.register(options), { logger: ['log', 'warn', 'error'] });
+  app.setGlobalPrefix('api');
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Scheduled transcription')
+      .setDescription('Controls of the Temporal schedule that transcribes pending audio files')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document);
+  return app;
+}

@@ -1,0 +1,21 @@
+import type { TranscriptionStatus } from './transcription-status';
+
+/** The columns of `audio_files` this product reads. Other pipelines' columns are never touched. */
+export interface AudioFileRow {
+  file_path: string;
+  device_id: string | null;
+  recorded_at: string | null;
+  created_at: string;
+  local_date: string | null;
+  time_block: string | null;
+  transcriptions_status: TranscriptionStatus | string;
+}
+
+/** Position after the last row a dispatch has seen: rows are ordered by (created_at, file_path). */
+export interface PendingCursor {
+  createdAt: string;
+  filePath: string;
+}
+
+export const AUDIO_FILE_COLUMNS =
+  'file_path, device_id, recorded_at, created_at, local_date, time_block, transcriptions_status';

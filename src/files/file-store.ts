@@ -1,0 +1,35 @@
+import type { AudioFileRow, PendingCursor } from './audio-file';
+import type { TranscriptionStatus } from './transcription-status';
+
+/**
+ * Access to the `audio_files` table. Two implementations: Supabase (production) and the local
+ * demo store. Every update is keyed by `file_path` and touches `transcriptions_status` only.
+ */
+export interface FileStore {
+  /** Human name for logs and health, e.g. "Supabase at https://x.supabase.co". */
+  readonly description: string;
+
+  /** Pending rows, oldest `created_at` first (ties by `file_path`), strictly after `after`. */
+  listPending(options: { limit: number; after?: PendingCursor }): Promise<AudioFileRow[]>;
+
+  /**
+   * Moves the given rows from `pending` to `processing`. Rows no longer pending are left as they
+   * are. Returns the paths that were changed.
+   */
+  markProcessing(filePaths: string[]): Promise<string[]>;
+
+  /** Sets one row's status. Returns false when no row has that path. */
+  setStatus(filePath: string, status: TranscriptionStatus): Promise<boolean>;
+
+  /** The row's status, or null when there is no such row. */
+  getStatus(filePath: string): Promise<string | null>;
+
+  /** One row by path, or null. */
+  findByPath(filePath: string): Promise<AudioFileRow | null>;
+
+  /** Pending paths of one device and local date (the transcriber's device_id + local_date form). */
+  listPendingPathsForDeviceDate(deviceId: string, localDate: string): Promise<string[]>;
+
+  /** Cheap round trip for health checks; throws with a reason when the store is unreachable. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,10 @@
+/** Values of `audio_files.transcriptions_status` (DESIGN §2). */
+export const TranscriptionStatus = {
+  Pending: 'pending',
+  Processing: 'processing',
+  Completed: 'completed',
+  Failed: 'failed',
+} as const;
+export type TranscriptionStatus = (typeof TranscriptionStatus)[keyof typeof TranscriptionStatus];
+
+export const TRANSCRIPTION_STATUSES: readonly string[] = Object.values(TranscriptionStatus);

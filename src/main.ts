@@ -1,0 +1,26 @@
+/** `npm run api`: the NestJS control API alone, against Supabase and a running Temporal server. */
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { loadConfig } from './config/load-config';
+import { createApi } from './create-api';
+import { SupabaseFileStore } from './files/supabase-file-store';
+import { reportStartupError } from './startup-error';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.demoMode) {
+    throw new Error(
+      'demo mode (no SUPABASE_URL) runs only under "npm start", where the worker, API and simulator share the demo store. Set SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, TRANSCRIBER_URL and API_TOKEN to run the API on its own.',
+    );
+  }
+  const app = await createApi({ config, store: new SupabaseFileStore(config.supabase!) });
+  // This process has no Temporal worker, so Nest alone owns SIGTERM here.
+  app.enableShutdownHooks();
+  await app.listen(config.api.port, '0.0.0.0');
+  new Logger('api').log(`API on :${config.api.port} (docs: /api/docs)`);
+}
+
+main().catch((error: unknown) => {
+  reportStartupError('api', error);
+  process.exit(1);
+});

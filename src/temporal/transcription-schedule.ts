@@ -1,0 +1,198 @@
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleOptionsStartWorkflowAction,
+} from '@temporalio/client';
+import type { dispatchPendingFiles } from '../../workflows';
+import { formatInZone } from './zoned-time';
+
+/** Scheduled runs get ids like `dispatch-2026-12-03T15:00:00Z` (Temporal appends the time). */
+export const DISPATCH_WORKFLOW_ID_PREFIX = 'dispatch';
+
+export interface ScheduleSettings {
+  id: string;
+  cron: string;
+  timezone: string;
+  catchupWindowMs: number;
+  taskQueue: string;
+}
+
+/** Kept in the action's memo, because describe() returns calendars, not the cron string. */
+interface ScheduleMemo {
+  cron: string;
+  timezone: string;
+}
+
+export const UpsertOutcome = {
+  Created: 'created',
+  Updated: 'updated',
+  Unchanged: 'unchanged',
+} as const;
+export type UpsertOutcome = (typeof UpsertOutcome)[keyof typeof UpsertOutcome];
+
+function dispatchAction(
+  settings: ScheduleSettings,
+): ScheduleOptionsStartWorkflowAction<typeof dispatchPendingFiles> {
+  const memo: ScheduleMemo = { cron: settings.cron, timezone: settings.timezone };
+  return {
+    type: 'startWorkflow',
+    workflowType: 'dispatchPendingFiles',
+    workflowId: DISPATCH_WORKFLOW_ID_PREFIX,
+    taskQueue: settings.taskQueue,
+    args: [{}],
+    memo: { ...memo },
+    staticSummary: `Dispatch pending audio files (${settings.cron}, ${settings.timezone})`,
+  };
+}
+
+function memoOf(description: ScheduleDescription): Partial<ScheduleMemo> {
+  const action = description.action as { memo?: Record<string, unknown> };
+  return (action.memo ?? {}) as Partial<ScheduleMemo>;
+}
+
+/**
+ * Creates the schedule, or updates its spec when the configured cron, time zone, catch-up
+ * window or task queue changed. Paused state and note are never touched: an operator's pause
+ * survives every restart.
+ */
+export async function upsertTranscriptionSchedule(
+  client: Client,
+  settings: ScheduleSettings,
+): Promise<UpsertOutcome> {
+  const handle = client.schedule.getHandle(settings.id);
+  let description: ScheduleDescription;
+  try {
+    description = await handle.describe();
+  } catch (error) {
+    if (!(error instanceof ScheduleNotFoundError)) throw error;
+    try {
+      await client.schedule.create({
+        scheduleId: settings.id,
+        spec: { cronExpressions: [settings.cron], timezone: settings.timezone },
+        action: dispatchAction(settings),
+        policies: {
+          overlap: ScheduleOverlapPolicy.SKIP,
+          catchupWindow: settings.catchupWindowMs,
+        },
+        state: { note: 'Created at start-up from SCHEDULE_CRON and SCHEDULE_TIMEZONE' },
+      });
+      return UpsertOutcome.Created;
+    } catch (createError) {
+      // The worker and the API may start together; the other one created it first.
+      if (createError instanceof ScheduleAlreadyRunning) return UpsertOutcome.Unchanged;
+      throw createError;
+    }
+  }
+  const memo = memoOf(description);
+  const action = description.action as { taskQueue?: string };
+  const unchanged =
+    memo.cron === settings.cron &&
+    memo.timezone === settings.timezone &&
+    action.taskQueue === settings.taskQueue &&
+    description.policies.catchupWindow === settings.catchupWindowMs &&
+    description.policies.overlap === ScheduleOverlapPolicy.SKIP;
+  if (unchanged) return UpsertOutcome.Unchanged;
+  await handle.update((previous) => ({
+    ...previous,
+    spec: { cronExpressions: [settings.cron], timezone: settings.timezone },
+    action: dispatchAction(settings),
+    policies: {
+      ...previous.policies,
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: settings.catchupWindowMs,
+    },
+  }));
+  return UpsertOutcome.Updated;
+}
+
+export interface ScheduleView {
+  id: string;
+  paused: boolean;
+  note: string | null;
+  cron: string | null;
+  timezone: string | null;
+  overlapPolicy: string;
+  catchupWindowMs: number;
+  /** ISO 8601 in the schedule's zone, with its offset (e.g. +09:00). */
+  nextRuns: string[];
+  runningWorkflowIds: string[];
+  recentActions: Array<{ scheduledAt: string; takenAt: string; workflowId: string }>;
+}
+
+export async function describeTranscriptionSchedule(
+  client: Client,
+  scheduleId: string,
+): Promise<ScheduleView> {
+  const description = await client.schedule.getHandle(scheduleId).describe();
+  const memo = memoOf(description);
+  const timezone = memo.timezone ?? description.spec.timezone ?? 'UTC';
+  return {
+    id: scheduleId,
+    paused: description.state.paused,
+    note: description.state.note ?? null,
+    cron: memo.cron ?? null,
+    timezone: memo.timezone ?? description.spec.timezone ?? null,
+    overlapPolicy: String(description.policies.overlap),
+    catchupWindowMs: description.policies.catchupWindow,
+    nextRuns: description.info.nextActionTimes.map((time) => formatInZone(time, timezone)),
+    runningWorkflowIds: description.info.runningActions.map((run) => run.workflow.workflowId),
+    recentActions: description.info.recentActions.map((run) => ({
+      scheduledAt: formatInZone(run.scheduledAt, timezone),
+      takenAt: formatInZone(run.takenAt, timezone),
+      workflowId: run.action.workflow.workflowId,
+    })),
+  };
+}
+
+export interface TriggerResult {
+  started: boolean;
+  /** The dispatch started now, or the one already running that made this trigger skip. */
+  workflowId: string | null;
+  message: string;
+}
+
+/**
+ * Starts a dispatch now through the schedule with overlap SKIP (trigger() would default to
+ * ALLOW_ALL). Reports a skip when a dispatch is already running.
+ */
+export async function triggerDispatch(
+  client: Client,
+  scheduleId: string,
+  waitForStartMs = 10_000,
+): Promise<TriggerResult> {
+  const handle = client.schedule.getHandle(scheduleId);
+  const before = await handle.describe();
+  const running = before.info.runningActions[0]?.workflow.workflowId;
+  if (running) {
+    return {
+      started: false,
+      workflowId: running,
+      message: `Skipped: dispatch ${running} is still running (overlap policy SKIP)`,
+    };
+  }
+  const seen = new Set(before.info.recentActions.map((run) => run.action.workflow.workflowId));
+  await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  const deadline = Date.now() + waitForStartMs;
+  while (Date.now() < deadline) {
+    const after = await handle.describe();
+    const fresh = [...after.info.recentActions]
+      .reverse()
+      .find((run) => !seen.has(run.action.workflow.workflowId));
+    if (fresh) {
+      return {
+        started: true,
+        workflowId: fresh.action.workflow.workflowId,
+        message: `Started dispatch ${fresh.action.workflow.workflowId}`,
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    started: false,
+    workflowId: null,
+    message: `Trigger sent, but no dispatch appeared within ${waitForStartMs} ms; a run may have started meanwhile (overlap policy SKIP)`,
+  };
+}

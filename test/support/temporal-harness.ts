@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { AppConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/load-config';
+import type { FileStore } from '../../src/files/file-store';
+import { createTranscriptionWorker } from '../../src/temporal/create-worker';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { locateTemporalCli } from '../../src/temporal/temporal-binaries';
+
+/**
+ * A real Temporal dev server (the CLI provisioned by `npm run setup:temporal`, never a download)
+ * and the workflow bundle, built once per test file.
+ */
+export interface TemporalHarness {
+  env: TestWorkflowEnvironment;
+  address: string;
+  bundle: WorkflowBundle;
+  stop(): Promise<void>;
+}
+
+export async function startTemporal(): Promise<TemporalHarness> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: locateTemporalCli().path },
+      ip: '127.0.0.1',
+      searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
+  });
+  const address = env.connection.options.address as string;
+  return { env, address, bundle, stop: () => env.teardown() };
+}
+
+/**
+ * Config as the product would load it from these variables, with timings short enough for
+ * tests. Each call gets its own task queue so tests in one file never share a worker.
+ */
+export function testConfig(harness: TemporalHarness, vars: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    TEMPORAL_ADDRESS: harness.address,
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    SCHEDULE_ID: `schedule-${randomUUID()}`,
+    TRANSCRIBE_HEARTBEAT_TIMEOUT_MS: '2000',
+    TRANSCRIBE_RETRY_INITIAL_INTERVAL_MS: '200',
+    TRANSCRIBE_RETRY_MAX_INTERVAL_MS: '500',
+    TRANSCRIBE_MAX_ATTEMPTS: '3',
+    TRANSCRIBER_REQUEST_TIMEOUT_MS: '60000',
+    TRANSCRIBE_WATCH_DEADLINE_MS: '5000',
+    TRANSCRIBE_STATUS_POLL_INTERVAL_MS: '200',
+    TRANSCRIBE_START_TO_CLOSE_TIMEOUT_MS: '120000',
+    ...vars,
+  });
+}
+
+export async function createTestWorker(
+  harness: TemporalHarness,
+  config: AppConfig,
+  store: FileStore,
+): Promise<Worker> {
+  return createTranscriptionWorker({
+    config,
+    store,
+    connection: harness.env.nativeConnection,
+    workflowBundle: harness.bundle,
+  });
+}

@@ -1,0 +1,80 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
+import type { TranscriptionActivities } from '../activities';
+import type { TranscribeAudioFileResult } from '../activities/transcribe-audio-file';
+import type { TranscribeActivitySettings } from '../src/config/app-config';
+
+export interface TranscribeFileInput {
+  filePath: string;
+  settings: TranscribeActivitySettings;
+}
+
+export type TranscribeFileResult = TranscribeAudioFileResult;
+
+export const TRANSCRIPTION_FAILED_ERROR_TYPE = 'TranscriptionFailed';
+
+const { markFileFailed, markFilePending } = proxyActivities<TranscriptionActivities>({
+  startToCloseTimeout: '1 minute',
+  // Bookkeeping must not be lost to a short store outage: retry until it succeeds.
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
+});
+
+/**
+ * One file, one workflow (id `transcribe:<file_path>`), so Temporal refuses a second concurrent run.
+ * Retries live in the activity's retry policy; after the last attempt the row becomes `failed`
+ * and this workflow fails with the reason, which is what the Web UI shows.
+ */
+export async function transcribeFile(input: TranscribeFileInput): Promise<TranscribeFileResult> {
+  const { settings, filePath } = input;
+  const { transcribeAudioFile } = proxyActivities<TranscriptionActivities>({
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    startToCloseTimeout: settings.startToCloseTimeoutMs,
+    retry: {
+      maximumAttempts: settings.maximumAttempts,
+      initialInterval: settings.initialIntervalMs,
+      maximumInterval: settings.maximumIntervalMs,
+      backoffCoefficient: 2,
+    },
+  });
+
+  try {
+    return await transcribeAudioFile({ filePath });
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => markFilePending(filePath));
+      throw error;
+    }
+    if (!(error instanceof ActivityFailure)) throw error;
+    const reason = describeActivityFailure(error, settings.maximumAttempts);
+    await markFileFailed({ filePath, reason });
+    throw ApplicationFailure.create({
+      message: `Transcription of ${filePath} failed: ${reason}`,
+      type: TRANSCRIPTION_FAILED_ERROR_TYPE,
+      nonRetryable: true,
+      details: [{ filePath, reason }],
+      cause: error,
+    });
+  }
+}
+
+function describeActivityFailure(error: ActivityFailure, maximumAttempts: number): string {
+  const cause = error.cause;
+  const message = cause?.message ?? error.message;
+  const type = cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ` : '';
+  switch (error.retryState) {
+    case RetryState.MAXIMUM_ATTEMPTS_REACHED:
+      return `${type}${message} (gave up after ${maximumAttempts} attempts)`;
+    case RetryState.NON_RETRYABLE_FAILURE:
+      return `${type}${message} (not retryable)`;
+    case RetryState.TIMEOUT:
+      return `${type}${message} (activity timed out)`;
+    default:
+      return `${type}${message}`;
+  }
+}
