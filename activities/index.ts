@@ -25,8 +25,8 @@ export function createActivities(deps: ActivityDependencies) {
       ...deps.transcriberTiming,
     }),
     /** The dispatch reads settings from the worker, so a config change needs no schedule edit. */
-    async getDispatchSettings(): Promise<DispatchSettings> {
-      return deps.dispatchSettings;
+    getDispatchSettings(): Promise<DispatchSettings> {
+      return Promise.resolve(deps.dispatchSettings);
     },
   };
 }

@@ -75,7 +75,8 @@ export function createTranscribeAudioFile(deps: TranscribeDependencies) {
           TranscriptionErrorType.FileNotFound,
         );
       }
-      if (status === TranscriptionStatus.Completed) return result(TranscribeOutcome.AlreadyCompleted);
+      if (status === TranscriptionStatus.Completed)
+        return result(TranscribeOutcome.AlreadyCompleted);
 
       // A previous attempt's request may still be running on the transcriber (worker crash or
       // timeout): wait for it instead of queueing the same file a second time.
@@ -103,10 +104,14 @@ export function createTranscribeAudioFile(deps: TranscribeDependencies) {
         });
       } catch (error) {
         if (error instanceof TranscriberCallError && error.mayStillRun) {
-          const watchUntil = details.requestStartedAtMs! + deps.requestTimeoutMs + deps.watchDeadlineMs;
-          ctx.log.warn(`${error.message}; watching the row until ${new Date(watchUntil).toISOString()}`, {
-            filePath,
-          });
+          const watchUntil =
+            details.requestStartedAtMs! + deps.requestTimeoutMs + deps.watchDeadlineMs;
+          ctx.log.warn(
+            `${error.message}; watching the row until ${new Date(watchUntil).toISOString()}`,
+            {
+              filePath,
+            },
+          );
           if (await watchRowUntilCompleted(deps, filePath, watchUntil)) {
             return result(TranscribeOutcome.CompletedByEarlierRequest);
           }

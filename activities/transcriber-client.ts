@@ -32,7 +32,8 @@ export interface TranscriberClientOptions {
 }
 
 const NETWORK_CAUSES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused: the service is not listening there (stopped, wrong port, or not on this network)',
+  ECONNREFUSED:
+    'connection refused: the service is not listening there (stopped, wrong port, or not on this network)',
   ENOTFOUND: 'DNS lookup failed',
   EAI_AGAIN: 'DNS lookup failed (temporary resolver failure)',
   ECONNRESET: 'connection reset by the server',
@@ -149,7 +150,8 @@ export class TranscriberClient {
         true,
       );
     }
-    const cause = (code && NETWORK_CAUSES[code]) ?? `request failed (${code ?? (error as Error).message})`;
+    const cause =
+      (code && NETWORK_CAUSES[code]) ?? `request failed (${code ?? (error as Error).message})`;
     const label = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${cause} for ${hostname}` : cause;
     return new TranscriberCallError(
       `api-transcriber at ${this.host}: ${label}; ${likelyFix(hostname, code ?? '')}`,

@@ -1,11 +1,14 @@
-import { type INestApplication } from '@nestjs/common';
+import { type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppModuleOptions } from './app.module';
 
 /** Builds the Nest app with its global prefix and OpenAPI docs, not yet listening. */
-export async function createApi(options: AppModuleOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.register(options), { logger: ['log', 'warn', 'error'] });
+export async function createApi(
+  options: AppModuleOptions,
+  logger: LogLevel[] | false = ['log', 'warn', 'error'],
+): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.register(options), { logger });
   app.setGlobalPrefix('api');
   const document = SwaggerModule.createDocument(
     app,

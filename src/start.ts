@@ -61,7 +61,9 @@ async function main(): Promise<void> {
   let store: FileStore;
   let simulator: TranscriberSimulator | undefined;
   if (config.demoMode) {
-    const localStore = new LocalFileStore({ persistPath: path.join(config.dataDir, 'demo-store.json') });
+    const localStore = new LocalFileStore({
+      persistPath: path.join(config.dataDir, 'demo-store.json'),
+    });
     const seeded = await seedDemoStore(localStore);
     store = localStore;
     simulator = await TranscriberSimulator.start({
@@ -69,7 +71,9 @@ async function main(): Promise<void> {
       host: '127.0.0.1',
       port: config.simulator.port,
       latencyMs: config.simulator.latencyMs,
-      failPattern: config.simulator.failPattern ? new RegExp(config.simulator.failPattern) : undefined,
+      failPattern: config.simulator.failPattern
+        ? new RegExp(config.simulator.failPattern)
+        : undefined,
       logger: new Logger('simulator'),
     });
     logger.warn(DEMO_NOTICE);

@@ -69,7 +69,9 @@ test('the time zone is really applied: 0 9 * * * in Tokyo fires at 00:00 UTC, no
   for (const run of utcRuns) expect(run).toMatch(/T09:00:00\+00:00$/);
   // Same wall-clock cron, different instants: 9 hours apart.
   const nextUtc = Date.parse(utcRuns[0]);
-  const matchingTokyo = tokyoRuns.map((run) => Date.parse(run)).find((t) => t > nextUtc - 86_400_000 && t < nextUtc);
+  const matchingTokyo = tokyoRuns
+    .map((run) => Date.parse(run))
+    .find((t) => t > nextUtc - 86_400_000 && t < nextUtc);
   expect(nextUtc - matchingTokyo!).toBe(9 * 3_600_000);
 });
 
@@ -90,7 +92,9 @@ test('upsert is idempotent and never unpauses a paused schedule or resets its no
 });
 
 test('an invalid cron is refused by Temporal with a message', async () => {
-  await expect(upsertTranscriptionSchedule(client, settings({ cron: '61 * * * *' }))).rejects.toThrow();
+  await expect(
+    upsertTranscriptionSchedule(client, settings({ cron: '61 * * * *' })),
+  ).rejects.toThrow();
 });
 
 test('formatInZone writes the zone offset, including half-hour zones and UTC', () => {

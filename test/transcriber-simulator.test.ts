@@ -1,11 +1,24 @@
 import axios, { type AxiosInstance } from 'axios';
 
 import { TranscriberSimulator } from '../src/demo/transcriber-simulator';
-import type { ProcessingLogEntry } from '../src/demo/transcriber-simulator';
+import type {
+  FetchAndTranscribeResponse,
+  ProcessingLogEntry,
+  ValidationErrorItem,
+} from '../src/demo/transcriber-simulator';
 import { LocalFileStore } from '../src/files/local-file-store';
 
 const LATENCY_MS = 100;
 const silent = { log: () => undefined, warn: () => undefined };
+
+/** Asymmetric matchers typed as unknown (expect.any() returns any). */
+const anyNumber: unknown = expect.any(Number);
+const anyString: unknown = expect.any(String);
+
+type TranscribeBody = FetchAndTranscribeResponse;
+interface ValidationErrorBody {
+  detail: ValidationErrorItem[];
+}
 
 const DEVICE = 'd-7f3a21c9';
 const DATE = '2025-06-01';
@@ -35,7 +48,11 @@ describe('TranscriberSimulator over HTTP', () => {
     simulator.stats.processingLog.filter((entry) => entry.filePath === filePath);
   const started = (filePath: string): boolean => logOf(filePath).length > 0;
   const transcribe = (filePaths: string[], extra: Record<string, unknown> = {}) =>
-    http.post('/fetch-and-transcribe', { file_paths: filePaths, model: 'base', ...extra });
+    http.post<TranscribeBody>('/fetch-and-transcribe', {
+      file_paths: filePaths,
+      model: 'base',
+      ...extra,
+    });
 
   beforeEach(async () => {
     store = new LocalFileStore();
@@ -83,8 +100,8 @@ describe('TranscriberSimulator over HTTP', () => {
       processed_files: [P1],
       processed_time_blocks: ['10-00'],
       error_files: null,
-      execution_time_seconds: expect.any(Number),
-      message: expect.any(String),
+      execution_time_seconds: anyNumber,
+      message: anyString,
     });
     expect(response.data.execution_time_seconds).toBeGreaterThanOrEqual(0);
     expect(await store.getStatus(P1)).toBe('completed');
@@ -108,12 +125,12 @@ describe('TranscriberSimulator over HTTP', () => {
       processed_files: [],
       processed_time_blocks: [],
       error_files: [FAILING],
-      execution_time_seconds: expect.any(Number),
-      message: expect.any(String),
+      execution_time_seconds: anyNumber,
+      message: anyString,
     });
     expect(await store.findByPath(FAILING)).toEqual(before);
     expect(simulator.stats.filesFailed).toBe(1);
-    expect(logOf(FAILING)[0]).toMatchObject({ outcome: 'failed', reason: expect.any(String) });
+    expect(logOf(FAILING)[0]).toMatchObject({ outcome: 'failed', reason: anyString });
   });
 
   it('handles a mixed batch: only the files in processed_files are done', async () => {
@@ -153,13 +170,13 @@ describe('TranscriberSimulator over HTTP', () => {
     const response = await transcribe([P1], { model: 'large' });
 
     expect(response.status).toBe(400);
-    expect(response.data).toEqual({ detail: expect.stringContaining('large') });
+    expect(response.data).toEqual({ detail: expect.stringContaining('large') as unknown });
     expect(await store.getStatus(P1)).toBe('pending');
     expect(simulator.stats.processingLog).toEqual([]);
   });
 
   it('defaults the model to "base" when it is left out', async () => {
-    const response = await http.post('/fetch-and-transcribe', { file_paths: [P1] });
+    const response = await http.post<TranscribeBody>('/fetch-and-transcribe', { file_paths: [P1] });
     expect(response.status).toBe(200);
     expect(response.data.processed_files).toEqual([P1]);
   });
@@ -176,7 +193,7 @@ describe('TranscriberSimulator over HTTP', () => {
     ['a JSON array', [P1]],
     ['malformed JSON', '{"file_paths": ['],
   ])('answers 422 with FastAPI-style details for %s', async (_name, body) => {
-    const response = await http.post('/fetch-and-transcribe', body, {
+    const response = await http.post<ValidationErrorBody>('/fetch-and-transcribe', body, {
       headers: { 'content-type': 'application/json' },
       transformRequest: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)),
     });
@@ -187,23 +204,23 @@ describe('TranscriberSimulator over HTTP', () => {
     for (const item of response.data.detail) {
       expect(item).toEqual(
         expect.objectContaining({
-          loc: expect.arrayContaining(['body']),
-          msg: expect.any(String),
-          type: expect.any(String),
-        }),
+          loc: expect.arrayContaining(['body']) as unknown,
+          msg: anyString,
+          type: anyString,
+        }) as unknown,
       );
     }
     expect(await store.getStatus(P1)).toBe('pending');
   });
 
   it('names the offending field in a 422', async () => {
-    const response = await http.post('/fetch-and-transcribe', {
+    const response = await http.post<ValidationErrorBody>('/fetch-and-transcribe', {
       file_paths: [P1, 42],
       model: 'base',
     });
     expect(response.status).toBe(422);
     expect(response.data.detail).toEqual([
-      expect.objectContaining({ loc: ['body', 'file_paths', 1], type: 'string_type' }),
+      expect.objectContaining({ loc: ['body', 'file_paths', 1], type: 'string_type' }) as unknown,
     ]);
   });
 
@@ -282,7 +299,7 @@ describe('TranscriberSimulator over HTTP', () => {
 
     expect(health.status).toBe(200);
     expect(health.data).toMatchObject({ status: 'ok', service: 'api-transcriber-simulator' });
-    expect(finishedWhenHealthAnswered).toEqual(expect.any(Number));
+    expect(finishedWhenHealthAnswered).toEqual(anyNumber);
     expect((await post).status).toBe(200);
   });
 
@@ -341,7 +358,7 @@ describe('TranscriberSimulator over HTTP', () => {
 
     const failed = await transcribe([P1]);
     expect(failed.status).toBe(503);
-    expect(failed.data).toEqual({ detail: expect.any(String) });
+    expect(failed.data).toEqual({ detail: anyString });
     expect(await store.getStatus(P1)).toBe('pending');
 
     const recovered = await transcribe([P1]);
@@ -362,7 +379,7 @@ describe('TranscriberSimulator over HTTP', () => {
   it('processes the pending files of a device and local date', async () => {
     await store.setStatus(P3, 'completed');
 
-    const response = await http.post('/fetch-and-transcribe', {
+    const response = await http.post<TranscribeBody>('/fetch-and-transcribe', {
       device_id: DEVICE,
       local_date: DATE,
       model: 'base',
@@ -381,7 +398,7 @@ describe('TranscriberSimulator over HTTP', () => {
   });
 
   it('answers a device and date with nothing pending with an empty success', async () => {
-    const response = await http.post('/fetch-and-transcribe', {
+    const response = await http.post<TranscribeBody>('/fetch-and-transcribe', {
       device_id: 'd-00000000',
       local_date: DATE,
       model: 'base',

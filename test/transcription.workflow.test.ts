@@ -14,7 +14,12 @@ import type { FileStore } from '../src/files/file-store';
 import { dispatchPendingFiles, transcribeFile } from '../workflows';
 import type { DispatchResult } from '../workflows/dispatch-pending-files';
 import { PostgrestDouble } from './support/postgrest-double';
-import { createTestWorker, startTemporal, testConfig, type TemporalHarness } from './support/temporal-harness';
+import {
+  createTestWorker,
+  startTemporal,
+  testConfig,
+  type TemporalHarness,
+} from './support/temporal-harness';
 
 function filePath(device: string, slot: number): string {
   const hours = String(Math.floor(slot / 2)).padStart(2, '0');
@@ -73,7 +78,10 @@ describe('dispatch over the Supabase store (supabase-js over HTTP)', () => {
 
   test('20 pending files: all transcribed, counts exact, rows completed, never two at once per file', async () => {
     await supabase.insertRows(pendingRows(20));
-    const store = new SupabaseFileStore({ url: supabase.url, serviceRoleKey: supabase.serviceRoleKey });
+    const store = new SupabaseFileStore({
+      url: supabase.url,
+      serviceRoleKey: supabase.serviceRoleKey,
+    });
     simulator = await TranscriberSimulator.start({ store, port: 0, latencyMs: 30, logger: quiet });
     const config = testConfig(temporal, {
       SUPABASE_URL: supabase.url,
@@ -114,7 +122,10 @@ describe('dispatch over the Supabase store (supabase-js over HTTP)', () => {
     const rows = pendingRows(3);
     const poison = rows[1].file_path;
     await supabase.insertRows(rows);
-    const store = new SupabaseFileStore({ url: supabase.url, serviceRoleKey: supabase.serviceRoleKey });
+    const store = new SupabaseFileStore({
+      url: supabase.url,
+      serviceRoleKey: supabase.serviceRoleKey,
+    });
     simulator = await TranscriberSimulator.start({
       store,
       port: 0,
@@ -184,7 +195,13 @@ describe('dispatch over the local demo store', () => {
       return dispatched;
     });
 
-    expect(result).toMatchObject({ found: 3, started: 2, alreadyRunning: 1, succeeded: 2, failed: 0 });
+    expect(result).toMatchObject({
+      found: 3,
+      started: 2,
+      alreadyRunning: 1,
+      succeeded: 2,
+      failed: 0,
+    });
     expect(simulator.stats.requestsByPath.get(busy)).toBe(1);
     expect(simulator.stats.maxConcurrentPerPath).toBe(1);
     expect(store.rows().every((row) => row.transcriptions_status === 'completed')).toBe(true);
@@ -195,7 +212,12 @@ describe('dispatch over the local demo store', () => {
     const [row] = pendingRows(1);
     await store.insert([row]);
     // Heartbeat timeout 2 s (testConfig); the transcriber takes 4 times as long.
-    simulator = await TranscriberSimulator.start({ store, port: 0, latencyMs: 8_000, logger: quiet });
+    simulator = await TranscriberSimulator.start({
+      store,
+      port: 0,
+      latencyMs: 8_000,
+      logger: quiet,
+    });
     const config = demoConfig();
     const worker = await createTestWorker(temporal, config, store);
 

@@ -24,7 +24,12 @@ export interface DispatchInput {
   /** Overrides the worker's settings (tests); normally read by an activity at the start. */
   settings?: DispatchSettings;
   /** Carried over continue-as-new. */
-  carried?: { cursor?: PendingCursor; counts: DispatchCounts; runs: number; skippedRows: SkippedRow[] };
+  carried?: {
+    cursor?: PendingCursor;
+    counts: DispatchCounts;
+    runs: number;
+    skippedRows: SkippedRow[];
+  };
 }
 
 export interface SkippedRow {
@@ -96,7 +101,8 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
         (error: unknown) => {
           counts.failed += 1;
           inFlight -= 1;
-          if (!(error instanceof ChildWorkflowFailure)) log.error('Unexpected child error', { error });
+          if (!(error instanceof ChildWorkflowFailure))
+            log.error('Unexpected child error', { error });
         },
       );
     } catch (error) {
@@ -139,7 +145,10 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
         skip({ filePath: row.file_path, reason: parsed.error }, 'invalid');
       } else if (seenPaths.has(row.file_path)) {
         skip(
-          { filePath: row.file_path, reason: `file_path "${row.file_path}" appears in more than one row` },
+          {
+            filePath: row.file_path,
+            reason: `file_path "${row.file_path}" appears in more than one row`,
+          },
           'duplicates',
         );
       } else {

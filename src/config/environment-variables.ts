@@ -44,20 +44,35 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @IsIn(['debug', 'info', 'warn', 'error']) LOG_LEVEL?: string;
 
-  @IsOptional() @Matches(/^[^\s:]+:\d+$/, { message: 'TEMPORAL_ADDRESS must be host:port, e.g. 127.0.0.1:7233' })
+  @IsOptional()
+  @Matches(/^[^\s:]+:\d+$/, { message: 'TEMPORAL_ADDRESS must be host:port, e.g. 127.0.0.1:7233' })
   TEMPORAL_ADDRESS?: string;
   @IsOptional() @IsString() @MinLength(1) TEMPORAL_NAMESPACE?: string;
   @IsOptional() @IsString() @MinLength(1) TEMPORAL_TASK_QUEUE?: string;
-  @IsOptional() @IsUrl(httpUrl, { message: 'TEMPORAL_UI_URL must be an http(s) URL' }) TEMPORAL_UI_URL?: string;
+  @IsOptional()
+  @IsUrl(httpUrl, { message: 'TEMPORAL_UI_URL must be an http(s) URL' })
+  TEMPORAL_UI_URL?: string;
   @IsOptional() @IsString() TEMPORAL_CLI_PATH?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) TEMPORAL_UI_PORT?: number;
 
-  @Transform(blankToUndefined) @IsOptional() @IsUrl(httpUrl, { message: 'SUPABASE_URL must be an http(s) URL such as https://<project>.supabase.co' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl(httpUrl, {
+    message: 'SUPABASE_URL must be an http(s) URL such as https://<project>.supabase.co',
+  })
   SUPABASE_URL?: string;
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(20, { message: 'SUPABASE_SERVICE_ROLE_KEY looks truncated (shorter than 20 characters)' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(20, {
+    message: 'SUPABASE_SERVICE_ROLE_KEY looks truncated (shorter than 20 characters)',
+  })
   SUPABASE_SERVICE_ROLE_KEY?: string;
 
-  @IsOptional() @IsUrl(httpUrl, { message: 'TRANSCRIBER_URL must be an http(s) URL, e.g. http://api-transcriber:8001' })
+  @IsOptional()
+  @IsUrl(httpUrl, {
+    message: 'TRANSCRIBER_URL must be an http(s) URL, e.g. http://api-transcriber:8001',
+  })
   TRANSCRIBER_URL?: string;
   @IsOptional() @IsString() @MinLength(1) TRANSCRIBER_MODEL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) TRANSCRIBER_REQUEST_TIMEOUT_MS?: number;
@@ -75,13 +90,20 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(1000) DISPATCH_CHILDREN_PER_RUN?: number;
 
   @IsOptional() @IsString() @MinLength(1) SCHEDULE_ID?: string;
-  @IsOptional() @Matches(/^\S+(\s+\S+){4}$/, { message: 'SCHEDULE_CRON must have five fields (minute hour day month weekday), e.g. "0 */3 * * *"' })
+  @IsOptional()
+  @Matches(/^\S+(\s+\S+){4}$/, {
+    message:
+      'SCHEDULE_CRON must have five fields (minute hour day month weekday), e.g. "0 */3 * * *"',
+  })
   SCHEDULE_CRON?: string;
   @IsOptional() @Validate(IsIanaTimeZone) SCHEDULE_TIMEZONE?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(60000) SCHEDULE_CATCHUP_WINDOW_MS?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'API_TOKEN must be at least 16 characters' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'API_TOKEN must be at least 16 characters' })
   API_TOKEN?: string;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) SIMULATOR_PORT?: number;

@@ -78,7 +78,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     try {
       new RegExp(vars.SIMULATOR_FAIL_PATTERN);
     } catch (error) {
-      problems.push(`SIMULATOR_FAIL_PATTERN is not a valid regular expression: ${(error as Error).message}`);
+      problems.push(
+        `SIMULATOR_FAIL_PATTERN is not a valid regular expression: ${(error as Error).message}`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

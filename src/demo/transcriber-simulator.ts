@@ -93,7 +93,11 @@ export class TranscriberSimulatorStats {
   maxConcurrentRequests = 0;
   /** Most in-flight requests that named one same path. 1 means no path was ever sent twice at once. */
   maxConcurrentPerPath = 0;
-  /** How many requests named each path (a path repeated inside one request counts once). */
+  /**
+   * How many valid requests named each path (a path repeated inside one request counts once;
+   * requests answered with an injected HTTP failure count, 400/422 ones do not). Paths of the
+   * device_id + local_date form count when the request's turn comes and they are looked up.
+   */
   readonly requestsByPath = new Map<string, number>();
   /** Every file's processing, in order. */
   readonly processingLog: ProcessingLogEntry[] = [];
@@ -132,14 +136,6 @@ class FifoMutex {
   private locked = false;
   private readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
-  get busy(): boolean {
-    return this.locked;
-  }
-
-  get queued(): number {
-    return this.waiters.length;
-  }
-
   async acquire(): Promise<() => void> {
     if (this.locked) {
       await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -163,11 +159,11 @@ class FifoMutex {
   }
 }
 
-type TranscribeJob =
+export type TranscribeJob =
   | { kind: 'paths'; filePaths: string[] }
   | { kind: 'device-date'; deviceId: string; localDate: string };
 
-type ParsedRequest =
+export type ParsedRequest =
   { ok: true; job: TranscribeJob } | { ok: false; status: number; body: unknown };
 
 /** Tracks one transcribe request while it is in flight. */

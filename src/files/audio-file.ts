@@ -1,5 +1,3 @@
-import type { TranscriptionStatus } from './transcription-status';
-
 /** The columns of `audio_files` this product reads. Other pipelines' columns are never touched. */
 export interface AudioFileRow {
   file_path: string;
@@ -8,7 +6,8 @@ export interface AudioFileRow {
   created_at: string;
   local_date: string | null;
   time_block: string | null;
-  transcriptions_status: TranscriptionStatus | string;
+  /** One of TranscriptionStatus in a healthy table; kept as text because other systems write it. */
+  transcriptions_status: string;
 }
 
 /** Position after the last row a dispatch has seen: rows are ordered by (created_at, file_path). */

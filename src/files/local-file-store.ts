@@ -7,8 +7,13 @@ import { parseFilePath } from './file-path';
 import type { FileStore } from './file-store';
 import { TRANSCRIPTION_STATUSES, TranscriptionStatus } from './transcription-status';
 
-/** A row as given to {@link LocalFileStore.insert}; `file_path` may be null (a malformed row). */
-export type LocalFileStoreInsertRow = Partial<AudioFileRow> & { file_path: string | null };
+/**
+ * A row as given to {@link LocalFileStore.insert}; `file_path` may be null (a malformed row).
+ * (`Partial<AudioFileRow> & { file_path: string | null }` would narrow file_path to string.)
+ */
+export type LocalFileStoreInsertRow = Omit<Partial<AudioFileRow>, 'file_path'> & {
+  file_path: string | null;
+};
 
 export interface LocalFileStoreOptions {
   /** JSON file holding the rows; loaded when it exists, rewritten after changes. */
@@ -55,13 +60,18 @@ export class LocalFileStore implements FileStore {
 
   /** Adds rows; absent fields get the table's defaults, device/date/time block from the path. */
   insert(rows: LocalFileStoreInsertRow[]): Promise<void> {
+    for (const input of rows) {
+      if (input.created_at !== undefined && instantKey(input.created_at) === undefined) {
+        return Promise.reject(
+          new Error(`insert: created_at "${String(input.created_at)}" is not a timestamp`),
+        );
+      }
+    }
+    // One instant for the whole call, as now() is one instant for a whole INSERT statement.
     const now = new Date().toISOString();
     const added = rows.map((input) => {
       const parsed = parseFilePath(input.file_path);
       const fromPath = 'error' in parsed ? undefined : parsed;
-      if (input.created_at !== undefined && instantKey(input.created_at) === undefined) {
-        throw new Error(`insert: created_at "${String(input.created_at)}" is not a timestamp`);
-      }
       const row: Record<string, unknown> = {
         ...input,
         file_path: input.file_path ?? null,

@@ -1,4 +1,8 @@
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import {
+  createClient,
+  type SupabaseClient,
+  type SupabaseClientOptions,
+} from '@supabase/supabase-js';
 import { AUDIO_FILE_COLUMNS, type AudioFileRow, type PendingCursor } from './audio-file';
 import type { FileStore } from './file-store';
 import { TRANSCRIPTION_STATUSES, TranscriptionStatus } from './transcription-status';
@@ -84,9 +88,8 @@ export class SupabaseFileStore implements FileStore {
     this.description = `Supabase at ${parsed.origin}`;
     this.table = options.table ?? 'audio_files';
     this.serviceRoleKey = options.serviceRoleKey;
-    this.client = createClient(options.url, options.serviceRoleKey, {
-      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-      db: { timeout: options.timeoutMs ?? 30_000 },
+    this.client = createServiceRoleClient(options.url, options.serviceRoleKey, {
+      timeoutMs: options.timeoutMs ?? 30_000,
     });
   }
 
@@ -213,6 +216,38 @@ export class SupabaseFileStore implements FileStore {
     const message = `Supabase (${this.host}) ${operation} failed: ${reason}`;
     throw new Error(redact(message, this.serviceRoleKey));
   }
+}
+
+type RealtimeTransport = NonNullable<
+  NonNullable<SupabaseClientOptions<'public'>['realtime']>['transport']
+>;
+
+/**
+ * Stands in for a WebSocket class. createClient() always builds a Realtime client, and on Node 20
+ * (no global WebSocket) supabase-js 2.109 throws "Node.js 20 detected without native WebSocket
+ * support" unless a transport is given. This product never opens a Realtime channel.
+ */
+class RealtimeNotUsed {
+  constructor() {
+    throw new Error('Supabase Realtime is not used by this service');
+  }
+}
+
+/**
+ * A supabase-js client for server-side use with the service-role key: no session storage, no token
+ * refresh timers, no Realtime, optional request timeout. Use it for any other Supabase access too:
+ * a bare createClient() throws on Node 20.
+ */
+export function createServiceRoleClient(
+  url: string,
+  serviceRoleKey: string,
+  options: { timeoutMs?: number } = {},
+): SupabaseClient {
+  return createClient(url, serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    db: options.timeoutMs ? { timeout: options.timeoutMs } : {},
+    realtime: { transport: RealtimeNotUsed as unknown as RealtimeTransport },
+  });
 }
 
 /**

@@ -17,7 +17,9 @@ export async function connectWorker(config: AppConfig): Promise<NativeConnection
 }
 
 /** The worker that runs both workflows and all activities on the configured task queue. */
-export async function createTranscriptionWorker(options: TranscriptionWorkerOptions): Promise<Worker> {
+export async function createTranscriptionWorker(
+  options: TranscriptionWorkerOptions,
+): Promise<Worker> {
   const { config, store } = options;
   const connection = options.connection ?? (await connectWorker(config));
   const activities = createActivities({

