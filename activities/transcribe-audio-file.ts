@@ -70,9 +70,11 @@ export function createTranscribeAudioFile(deps: TranscribeDependencies) {
     try {
       const status = await deps.store.getStatus(filePath);
       if (status === null) {
-        throw ApplicationFailure.nonRetryable(
+        throw failure(
           `No row in audio_files has file_path "${filePath}"`,
           TranscriptionErrorType.FileNotFound,
+          attempt,
+          false,
         );
       }
       if (status === TranscriptionStatus.Completed)
@@ -116,18 +118,16 @@ export function createTranscribeAudioFile(deps: TranscribeDependencies) {
             return result(TranscribeOutcome.CompletedByEarlierRequest);
           }
           details = { ...details, answered: true };
-          throw ApplicationFailure.retryable(
+          throw failure(
             `${error.message}; the row stayed "${await deps.store.getStatus(filePath)}" for another ${Math.round(deps.watchDeadlineMs / 1000)} s of watching`,
             TranscriptionErrorType.NoAnswer,
+            attempt,
+            true,
           );
         }
         if (error instanceof TranscriberCallError) {
           details = { ...details, answered: true };
-          throw ApplicationFailure.create({
-            message: error.message,
-            type: error.type,
-            nonRetryable: !error.retryable,
-          });
+          throw failure(error.message, error.type, attempt, error.retryable);
         }
         throw error;
       }
@@ -155,15 +155,34 @@ function classifyResponse(
     };
   }
   if (Array.isArray(response.error_files) && response.error_files.includes(filePath)) {
-    throw ApplicationFailure.retryable(
+    throw failure(
       `api-transcriber at ${host} reported ${filePath} in error_files (status "${response.status}", ${response.summary?.errors ?? '?'} error(s)): ${response.message ?? 'no message'}`,
       TranscriptionErrorType.FileError,
+      attempt,
+      true,
     );
   }
-  throw ApplicationFailure.retryable(
+  throw failure(
     `api-transcriber at ${host} answered "${response.status}" but listed ${filePath} neither in processed_files nor in error_files: ${response.message ?? 'no message'}`,
     TranscriptionErrorType.UnexpectedResponse,
+    attempt,
+    true,
   );
+}
+
+/** Details carry the attempt number, so the workflow can report how many attempts were made. */
+export interface TranscribeFailureDetails {
+  attempt: number;
+}
+
+function failure(
+  message: string,
+  type: TranscriptionErrorType,
+  attempt: number,
+  retryable: boolean,
+): ApplicationFailure {
+  const details: TranscribeFailureDetails = { attempt };
+  return ApplicationFailure.create({ message, type, nonRetryable: !retryable, details: [details] });
 }
 
 /** Polls the row (heartbeating via the caller's timer) until it is completed or the deadline. */

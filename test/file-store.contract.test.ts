@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { AudioFileRow, PendingCursor } from '../src/files/audio-file';
@@ -138,8 +139,12 @@ describe.each([supabaseVariant, localVariant])('FileStore contract: $name', (var
       fileRow(audioPath('dev1', '2025-06-01', '00-01'), T(1, 2)),
       fileRow(audioPath('dev2', '2025-06-01', '00-01'), T(1, 1)), // one microsecond older
       fileRow(audioPath('dev0', '2025-06-01', '00-01'), T(1, 2)), // tie: smaller path first
-      fileRow(audioPath('dev9', '2025-06-01', '00-00'), T(0), { transcriptions_status: 'completed' }),
-      fileRow(audioPath('dev8', '2025-06-01', '00-00'), T(0), { transcriptions_status: 'processing' }),
+      fileRow(audioPath('dev9', '2025-06-01', '00-00'), T(0), {
+        transcriptions_status: 'completed',
+      }),
+      fileRow(audioPath('dev8', '2025-06-01', '00-00'), T(0), {
+        transcriptions_status: 'processing',
+      }),
       fileRow(audioPath('dev7', '2025-06-01', '00-00'), T(0), { transcriptions_status: 'failed' }),
     ]);
     const rows = await h.store.listPending({ limit: 100 });
@@ -191,9 +196,11 @@ describe.each([supabaseVariant, localVariant])('FileStore contract: $name', (var
     for (let i = 0; i < 8; i += 1) {
       seeded.push(fileRow(audioPath(`dev${i % 2}`, '2025-06-02', `00-0${i}`), T(7)));
     }
-    seeded.push(fileRow(audioPath('done', '2025-06-01', '00-00'), T(6, 123456), {
-      transcriptions_status: 'completed',
-    }));
+    seeded.push(
+      fileRow(audioPath('done', '2025-06-01', '00-00'), T(6, 123456), {
+        transcriptions_status: 'completed',
+      }),
+    );
     await h.seed(seeded);
 
     const all = await h.store.listPending({ limit: 1000 });
@@ -237,8 +244,15 @@ describe.each([supabaseVariant, localVariant])('FileStore contract: $name', (var
       { file_path: null, created_at: T(1) },
       fileRow(audioPath('dev1', '2025-06-01', '00-09'), T(2)),
     ]);
-    expect(paths(await drain(h.store, 10))).toEqual([null, null, audioPath('dev1', '2025-06-01', '00-09')]);
-    expect(paths(await drain(h.store, 1))).toEqual([null, audioPath('dev1', '2025-06-01', '00-09')]);
+    expect(paths(await drain(h.store, 10))).toEqual([
+      null,
+      null,
+      audioPath('dev1', '2025-06-01', '00-09'),
+    ]);
+    expect(paths(await drain(h.store, 1))).toEqual([
+      null,
+      audioPath('dev1', '2025-06-01', '00-09'),
+    ]);
   });
 
   test('markProcessing moves only pending rows and returns the paths it changed', async () => {
@@ -293,11 +307,18 @@ describe.each([supabaseVariant, localVariant])('FileStore contract: $name', (var
     expect(h.requests?.()).toBe(before);
 
     const many = Array.from({ length: 450 }, (_, i) =>
-      audioPath(`device-${String(i).padStart(4, '0')}-0f8fad5b-d9cb-469f-a165-70867728950e`, '2025-06-01', '00-00'),
+      audioPath(
+        `device-${String(i).padStart(4, '0')}-0f8fad5b-d9cb-469f-a165-70867728950e`,
+        '2025-06-01',
+        '00-00',
+      ),
     );
     await h.seed(many.map((p, i) => fileRow(p, T(i % 60))));
     const start = h.requests?.() ?? 0;
-    const changed = await h.store.markProcessing([...many, 'files/none/2025-06-01/00-00/audio.wav']);
+    const changed = await h.store.markProcessing([
+      ...many,
+      'files/none/2025-06-01/00-00/audio.wav',
+    ]);
     expect(changed).toEqual(many);
     if (h.requests) expect(h.requests() - start).toBeGreaterThanOrEqual(3);
     expect(await h.store.listPending({ limit: 1000 })).toEqual([]);
@@ -383,7 +404,9 @@ describe.each([supabaseVariant, localVariant])('FileStore contract: $name', (var
       fileRow(audioPath('dev1', '2025-06-01', '00-02'), T(1)),
       fileRow(audioPath('dev1', '2025-06-01', '00-01'), T(2)),
       fileRow(audioPath('dev1', '2025-06-01', '00-01'), T(3)), // duplicate row
-      fileRow(audioPath('dev1', '2025-06-01', '00-03'), T(1), { transcriptions_status: 'completed' }),
+      fileRow(audioPath('dev1', '2025-06-01', '00-03'), T(1), {
+        transcriptions_status: 'completed',
+      }),
       fileRow(audioPath('dev1', '2025-06-02', '00-01'), T(1)),
       fileRow(audioPath('dev2', '2025-06-01', '00-01'), T(1)),
       { file_path: null, device_id: 'dev1', local_date: '2025-06-01', created_at: T(1) },
@@ -397,7 +420,9 @@ describe.each([supabaseVariant, localVariant])('FileStore contract: $name', (var
 
   test('ping and description', async () => {
     await expect(h.store.ping()).resolves.toBeUndefined();
-    expect(h.store.description).toMatch(/^(Supabase at http:\/\/127\.0\.0\.1:\d+|local demo store \(in memory\))$/);
+    expect(h.store.description).toMatch(
+      /^(Supabase at http:\/\/127\.0\.0\.1:\d+|local demo store \(in memory\))$/,
+    );
   });
 });
 
@@ -435,7 +460,9 @@ describe('SupabaseFileStore failures', () => {
     db.setFailure({ status: 503, message: 'upstream unavailable' });
     const before = db.requestCount;
     await expect(store.listPending({ limit: 5 })).rejects.toThrow(
-      new RegExp(`^Supabase \\(${escape(host)}\\) listPending failed: HTTP 503 .*upstream unavailable`),
+      new RegExp(
+        `^Supabase \\(${escape(host)}\\) listPending failed: HTTP 503 .*upstream unavailable`,
+      ),
     );
     expect(db.requestCount - before).toBe(1);
     await expect(store.markProcessing(['files/a/2025-06-01/00-00/audio.wav'])).rejects.toThrow(
@@ -456,7 +483,9 @@ describe('SupabaseFileStore failures', () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(error?.message).toMatch(new RegExp(`^Supabase \\(${escape(host)}\\) getStatus failed: `));
+    expect(error?.message).toMatch(
+      new RegExp(`^Supabase \\(${escape(host)}\\) getStatus failed: `),
+    );
     expect(error?.message).toMatch(/cause: /);
     expect(error?.message).not.toContain(db.serviceRoleKey);
   });
@@ -473,9 +502,44 @@ describe('SupabaseFileStore failures', () => {
     expect(store.description).toBe(`Supabase at http://127.0.0.1:${port}`);
   });
 
+  test('a server that is not PostgREST or never answers is an error, not an empty result', async () => {
+    const sockets = new Set<Socket>();
+    const server = createHttpServer((req, res) => {
+      if (req.url?.includes('silent')) return; // never answers
+      res.statusCode = 404; // what some proxies answer for an unknown path, with no body
+      res.end();
+    });
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = server.address() as { port: number };
+    try {
+      const wrongPath = new SupabaseFileStore({
+        url: `http://127.0.0.1:${port}`,
+        serviceRoleKey: 'x'.repeat(40),
+      });
+      await expect(wrongPath.listPending({ limit: 1 })).rejects.toThrow(
+        /listPending failed: HTTP 204: the answer is not a PostgREST row list/,
+      );
+      await expect(wrongPath.ping()).rejects.toThrow(/ping failed/);
+      const silent = new SupabaseFileStore({
+        url: `http://127.0.0.1:${port}/silent`,
+        serviceRoleKey: 'x'.repeat(40),
+        timeoutMs: 300,
+      });
+      await expect(silent.ping()).rejects.toThrow(
+        new RegExp(`^Supabase \\(127\\.0\\.0\\.1:${port}\\) ping failed: no answer within 300 ms`),
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   test('the double rejects unknown columns and operators like PostgREST', async () => {
     const headers = { apikey: db.serviceRoleKey, Authorization: `Bearer ${db.serviceRoleKey}` };
-    const get = async (query: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const get = async (
+      query: string,
+    ): Promise<{ status: number; body: Record<string, unknown> }> => {
       const res = await fetch(`${db.url}/rest/v1/audio_files?${query}`, { headers });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
@@ -490,9 +554,18 @@ describe('SupabaseFileStore failures', () => {
       status: 400,
       body: { code: '42703' },
     });
-    expect(await get('file_path=regex.x')).toMatchObject({ status: 400, body: { code: 'PGRST100' } });
-    expect(await get('or=(file_path.eq.a')).toMatchObject({ status: 400, body: { code: 'PGRST100' } });
-    expect(await get('created_at=gt.not-a-time')).toMatchObject({ status: 400, body: { code: '22007' } });
+    expect(await get('file_path=regex.x')).toMatchObject({
+      status: 400,
+      body: { code: 'PGRST100' },
+    });
+    expect(await get('or=(file_path.eq.a')).toMatchObject({
+      status: 400,
+      body: { code: 'PGRST100' },
+    });
+    expect(await get('created_at=gt.not-a-time')).toMatchObject({
+      status: 400,
+      body: { code: '22007' },
+    });
     const missingKey = await fetch(`${db.url}/rest/v1/audio_files`);
     expect(missingKey.status).toBe(401);
 
@@ -513,7 +586,10 @@ describe('SupabaseFileStore failures', () => {
       { file_path: null, created_at: '2025-01-01T00:00:02Z', transcriptions_status: 'failed' },
     ]);
     const client = createServiceRoleClient(db.url, db.serviceRoleKey);
-    const inList = await client.from('audio_files').select('file_path').in('file_path', ['a,b', 'x']);
+    const inList = await client
+      .from('audio_files')
+      .select('file_path')
+      .in('file_path', ['a,b', 'x']);
     expect(inList.data).toEqual([{ file_path: 'a,b' }]);
     const tree = await client
       .from('audio_files')
@@ -522,7 +598,11 @@ describe('SupabaseFileStore failures', () => {
       .order('file_path', { ascending: true, nullsFirst: true });
     expect(tree.data).toEqual([{ file_path: null }, { file_path: 'a"b' }]);
     expect(tree.count).toBe(2);
-    const negated = await client.from('audio_files').select('file_path').not('file_path', 'is', null).neq('file_path', 'a,b');
+    const negated = await client
+      .from('audio_files')
+      .select('file_path')
+      .not('file_path', 'is', null)
+      .neq('file_path', 'a,b');
     expect(negated.data).toEqual([{ file_path: 'a"b' }]);
     expect(await db.statusOf('a"b')).toBe('pending');
   });
@@ -560,7 +640,11 @@ describe('LocalFileStore', () => {
     const file = path.join(dir, 'rows.json');
     const store = new LocalFileStore({ persistPath: file });
     const all = Array.from({ length: 2000 }, (_, i) =>
-      audioPath(`dev${i % 40}`, '2025-06-01', `${String(Math.floor(i / 40) % 24).padStart(2, '0')}-${String(i % 60).padStart(2, '0')}`),
+      audioPath(
+        `dev${i % 40}`,
+        '2025-06-01',
+        `${String(Math.floor(i / 40) % 24).padStart(2, '0')}-${String(i % 60).padStart(2, '0')}`,
+      ),
     );
     await store.insert(all.map((p) => ({ file_path: p })));
     for (const p of all) await store.setStatus(p, 'completed');
@@ -602,7 +686,9 @@ describe('LocalFileStore', () => {
   test('a corrupt file is reported when the store opens', async () => {
     const file = path.join(dir, 'broken.json');
     await writeFile(file, '{ not json');
-    expect(() => new LocalFileStore({ persistPath: file })).toThrow(/broken\.json is not valid JSON/);
+    expect(() => new LocalFileStore({ persistPath: file })).toThrow(
+      /broken\.json is not valid JSON/,
+    );
   });
 });
 

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { TranscriptionActivities } from '../activities';
-import type { AudioFileRow, PendingCursor } from '../src/files/audio-file';
+import type { PendingCursor } from '../src/files/audio-file';
 import type { DispatchSettings } from '../src/config/app-config';
 import { parseFilePath, transcribeWorkflowId } from '../src/files/file-path';
 import {
@@ -76,19 +76,19 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
     if (skippedRows.length < MAX_REPORTED_SKIPPED_ROWS) skippedRows.push(row);
   };
 
-  const startFile = async (row: AudioFileRow, deviceId: string): Promise<void> => {
+  const startFile = async (filePath: string, deviceId: string): Promise<void> => {
     await condition(() => inFlight < settings.maxConcurrentTranscriptions);
     try {
       const child = await startChild(transcribeFile, {
-        workflowId: transcribeWorkflowId(row.file_path),
-        args: [{ filePath: row.file_path, settings: settings.transcribe }],
+        workflowId: transcribeWorkflowId(filePath),
+        args: [{ filePath, settings: settings.transcribe }],
         // A long transcription goes on even if this dispatch ends or is terminated.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: [
-          { key: FILE_PATH_SEARCH_ATTRIBUTE, value: row.file_path },
+          { key: FILE_PATH_SEARCH_ATTRIBUTE, value: filePath },
           { key: DEVICE_ID_SEARCH_ATTRIBUTE, value: deviceId },
         ],
-        staticSummary: `Transcribe ${row.file_path}`,
+        staticSummary: `Transcribe ${filePath}`,
       });
       counts.started += 1;
       childrenThisRun += 1;
@@ -108,7 +108,7 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       counts.alreadyRunning += 1;
-      log.info('File workflow already running; not started again', { filePath: row.file_path });
+      log.info('File workflow already running; not started again', { filePath });
     }
   };
 
@@ -135,31 +135,31 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
     const page = await listPendingFiles({ limit, after: cursor });
     if (page.length === 0) break;
     const last = page[page.length - 1];
-    cursor = { createdAt: last.created_at, filePath: last.file_path ?? '' };
+    cursor = { createdAt: last.created_at, filePath: last.file_path };
     counts.found += page.length;
 
-    const valid: Array<{ row: AudioFileRow; deviceId: string }> = [];
+    const valid: Array<{ filePath: string; deviceId: string }> = [];
     for (const row of page) {
       const parsed = parseFilePath(row.file_path);
       if ('error' in parsed) {
         skip({ filePath: row.file_path, reason: parsed.error }, 'invalid');
-      } else if (seenPaths.has(row.file_path)) {
+      } else if (seenPaths.has(parsed.filePath)) {
         skip(
           {
-            filePath: row.file_path,
-            reason: `file_path "${row.file_path}" appears in more than one row`,
+            filePath: parsed.filePath,
+            reason: `file_path "${parsed.filePath}" appears in more than one row`,
           },
           'duplicates',
         );
       } else {
-        seenPaths.add(row.file_path);
-        valid.push({ row, deviceId: row.device_id ?? parsed.deviceId });
+        seenPaths.add(parsed.filePath);
+        valid.push({ filePath: parsed.filePath, deviceId: row.device_id ?? parsed.deviceId });
       }
     }
     if (valid.length === 0) continue;
-    await markFilesProcessing(valid.map(({ row }) => row.file_path));
-    for (const { row, deviceId } of valid) {
-      await startFile(row, deviceId);
+    await markFilesProcessing(valid.map(({ filePath }) => filePath));
+    for (const { filePath, deviceId } of valid) {
+      await startFile(filePath, deviceId);
     }
     if (page.length < limit) break;
   }

@@ -7,7 +7,10 @@ import {
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import type { TranscriptionActivities } from '../activities';
-import type { TranscribeAudioFileResult } from '../activities/transcribe-audio-file';
+import type {
+  TranscribeAudioFileResult,
+  TranscribeFailureDetails,
+} from '../activities/transcribe-audio-file';
 import type { TranscribeActivitySettings } from '../src/config/app-config';
 
 export interface TranscribeFileInput {
@@ -18,6 +21,13 @@ export interface TranscribeFileInput {
 export type TranscribeFileResult = TranscribeAudioFileResult;
 
 export const TRANSCRIPTION_FAILED_ERROR_TYPE = 'TranscriptionFailed';
+
+/** The failed workflow's details: what the failed-files list shows. */
+export interface TranscriptionFailedDetails {
+  filePath: string;
+  reason: string;
+  attempts: number;
+}
 
 const { markFileFailed, markFilePending } = proxyActivities<TranscriptionActivities>({
   startToCloseTimeout: '1 minute',
@@ -51,27 +61,39 @@ export async function transcribeFile(input: TranscribeFileInput): Promise<Transc
       throw error;
     }
     if (!(error instanceof ActivityFailure)) throw error;
-    const reason = describeActivityFailure(error, settings.maximumAttempts);
+    const attempts = attemptsMade(error, settings.maximumAttempts);
+    const reason = describeActivityFailure(error, attempts);
     await markFileFailed({ filePath, reason });
+    const details: TranscriptionFailedDetails = { filePath, reason, attempts };
     throw ApplicationFailure.create({
       message: `Transcription of ${filePath} failed: ${reason}`,
       type: TRANSCRIPTION_FAILED_ERROR_TYPE,
       nonRetryable: true,
-      details: [{ filePath, reason }],
+      details: [details],
       cause: error,
     });
   }
 }
 
-function describeActivityFailure(error: ActivityFailure, maximumAttempts: number): string {
+/** The attempt the activity reported in its failure details; the retry cap when it could not. */
+function attemptsMade(error: ActivityFailure, maximumAttempts: number): number {
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as Partial<TranscribeFailureDetails> | undefined;
+    if (typeof details?.attempt === 'number') return details.attempt;
+  }
+  return maximumAttempts;
+}
+
+function describeActivityFailure(error: ActivityFailure, attempts: number): string {
   const cause = error.cause;
   const message = cause?.message ?? error.message;
   const type = cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ` : '';
   switch (error.retryState) {
     case RetryState.MAXIMUM_ATTEMPTS_REACHED:
-      return `${type}${message} (gave up after ${maximumAttempts} attempts)`;
+      return `${type}${message} (gave up after ${attempts} attempts)`;
     case RetryState.NON_RETRYABLE_FAILURE:
-      return `${type}${message} (not retryable)`;
+      return `${type}${message} (not retryable, attempt ${attempts})`;
     case RetryState.TIMEOUT:
       return `${type}${message} (activity timed out)`;
     default:

@@ -1,6 +1,7 @@
 /** The columns of `audio_files` this product reads. Other pipelines' columns are never touched. */
 export interface AudioFileRow {
-  file_path: string;
+  /** The key every system updates by; null or malformed in a bad row, which is reported. */
+  file_path: string | null;
   device_id: string | null;
   recorded_at: string | null;
   created_at: string;
@@ -13,7 +14,7 @@ export interface AudioFileRow {
 /** Position after the last row a dispatch has seen: rows are ordered by (created_at, file_path). */
 export interface PendingCursor {
   createdAt: string;
-  filePath: string;
+  filePath: string | null;
 }
 
 export const AUDIO_FILE_COLUMNS =

@@ -5,6 +5,7 @@
 const FILE_PATH_PATTERN = /^files\/([^/\s]+)\/(\d{4}-\d{2}-\d{2})\/(\d{2})-(\d{2})\/audio\.wav$/;
 
 export interface ParsedFilePath {
+  filePath: string;
   deviceId: string;
   localDate: string;
   timeBlock: string;
@@ -25,7 +26,7 @@ export function parseFilePath(filePath: unknown): ParsedFilePath | { error: stri
   if (Number(hours) > 23 || Number(minutes) > 59) {
     return { error: `file_path "${filePath}" has an impossible time block ${hours}-${minutes}` };
   }
-  return { deviceId, localDate, timeBlock: `${hours}-${minutes}` };
+  return { filePath, deviceId, localDate, timeBlock: `${hours}-${minutes}` };
 }
 
 /** Workflow id of a file's transcription: one id per file, so Temporal refuses a second run. */

@@ -331,7 +331,9 @@ function loadRows(file: string): Array<Record<string, unknown>> {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`local demo store: ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`local demo store: ${file} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const rows = Array.isArray(parsed) ? parsed : (parsed as { rows?: unknown } | null)?.rows;
   if (

@@ -1,8 +1,4 @@
-import {
-  createClient,
-  type SupabaseClient,
-  type SupabaseClientOptions,
-} from '@supabase/supabase-js';
+import { createClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { AUDIO_FILE_COLUMNS, type AudioFileRow, type PendingCursor } from './audio-file';
 import type { FileStore } from './file-store';
 import { TRANSCRIPTION_STATUSES, TranscriptionStatus } from './transcription-status';
@@ -19,9 +15,10 @@ export interface SupabaseFileStoreOptions {
 }
 
 /**
- * Upper bound of the encoded `in.(...)` list of one markProcessing request. Paths are sent in the
- * query string; gateways in front of PostgREST reject long URLs (Supabase's limit is around 16 KB
- * for the whole request line and headers), so chunks are cut by encoded length, not only by count.
+ * Upper bound of the encoded `in.(...)` list of one markProcessing request. Paths travel in the
+ * query string and the gateways and proxies in front of PostgREST limit URL length (commonly
+ * 8-16 KB; supabase-js warns from 8,000 characters), so chunks are cut by encoded length as well
+ * as by count.
  */
 const MAX_IN_LIST_CHARS = 6_000;
 const MAX_PATHS_PER_REQUEST = 200;
@@ -36,6 +33,7 @@ interface SupabaseErrorLike {
 
 interface SupabaseResultLike {
   error: SupabaseErrorLike | null;
+  data?: unknown;
   status: number;
   statusText?: string;
 }
@@ -59,15 +57,18 @@ interface SupabaseResultLike {
  *   getStatus/findByPath report the "most advanced" duplicate:
  *   completed > failed > processing > pending > anything else, ties by oldest `created_at`.
  * - Only `transcriptions_status` is ever written.
+ * - Supabase caps every answer at the project's "max rows" (1,000 by default), so a `limit`
+ *   above it returns fewer rows; keyset paging still visits everything.
  * - The client's own retries are off: retries belong to the Temporal activity retry policy, and a
  *   health check must not hang for seconds of hidden back-off.
  */
 export class SupabaseFileStore implements FileStore {
   readonly description: string;
-  private readonly client: SupabaseClient;
+  private readonly client: ReturnType<typeof createServiceRoleClient>;
   private readonly table: string;
   private readonly host: string;
   private readonly serviceRoleKey: string;
+  private readonly timeoutMs: number;
 
   constructor(options: SupabaseFileStoreOptions) {
     let parsed: URL;
@@ -88,8 +89,9 @@ export class SupabaseFileStore implements FileStore {
     this.description = `Supabase at ${parsed.origin}`;
     this.table = options.table ?? 'audio_files';
     this.serviceRoleKey = options.serviceRoleKey;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.client = createServiceRoleClient(options.url, options.serviceRoleKey, {
-      timeoutMs: options.timeoutMs ?? 30_000,
+      timeoutMs: this.timeoutMs,
     });
   }
 
@@ -123,7 +125,8 @@ export class SupabaseFileStore implements FileStore {
       .limit(limit)
       .retry(false);
     this.check('listPending', result);
-    return (result.data ?? []) as unknown as AudioFileRow[];
+    const rows: unknown = result.data;
+    return rows as AudioFileRow[];
   }
 
   async markProcessing(filePaths: string[]): Promise<string[]> {
@@ -209,10 +212,17 @@ export class SupabaseFileStore implements FileStore {
     return pickMostAdvanced(rows);
   }
 
-  /** Turns a supabase-js error result into an Error that names the host and the cause. */
+  /**
+   * Turns a supabase-js error result into an Error that names the host and the cause. Every call
+   * here expects a JSON array: supabase-js reports an empty 404 (a server that is not PostgREST,
+   * e.g. a wrong URL or a proxy) as a success without data, which must not pass as "no rows".
+   */
   private check(operation: string, result: SupabaseResultLike): void {
-    if (!result.error) return;
-    const reason = describeFailure(result);
+    if (!result.error && Array.isArray(result.data)) return;
+    const reason = result.error
+      ? describeFailure(result, this.timeoutMs)
+      : `HTTP ${result.status}: the answer is not a PostgREST row list (empty body); ` +
+        'is SUPABASE_URL the project URL (https://<project>.supabase.co)?';
     const message = `Supabase (${this.host}) ${operation} failed: ${reason}`;
     throw new Error(redact(message, this.serviceRoleKey));
   }
@@ -242,7 +252,7 @@ export function createServiceRoleClient(
   url: string,
   serviceRoleKey: string,
   options: { timeoutMs?: number } = {},
-): SupabaseClient {
+) {
   return createClient(url, serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     db: options.timeoutMs ? { timeout: options.timeoutMs } : {},
@@ -271,7 +281,10 @@ function chunkForInList(values: string[]): string[][] {
   for (const value of values) {
     // Length as it will appear in the URL (percent-encoded) plus the separator.
     const encoded = encodeURIComponent(postgrestValue(value)).length + 3;
-    if (current.length > 0 && (current.length >= MAX_PATHS_PER_REQUEST || length + encoded > MAX_IN_LIST_CHARS)) {
+    if (
+      current.length > 0 &&
+      (current.length >= MAX_PATHS_PER_REQUEST || length + encoded > MAX_IN_LIST_CHARS)
+    ) {
       chunks.push(current);
       current = [];
       length = 0;
@@ -298,14 +311,14 @@ const NETWORK_CAUSES: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the TLS certificate is self-signed',
 };
 
-function describeFailure(result: SupabaseResultLike): string {
+function describeFailure(result: SupabaseResultLike, timeoutMs: number): string {
   const error = result.error ?? {};
   const message = error.message ?? 'unknown error';
   // status 0: supabase-js caught a fetch failure (network, DNS, abort). It puts the cause in
   // `details` as "Caused by: <Name>: <message> (<code>)".
   if (!result.status) {
     if (/AbortError/.test(message) || /aborted/i.test(error.hint ?? '')) {
-      return 'no answer before the client timeout (request aborted)';
+      return `no answer within ${timeoutMs} ms (client timeout)`;
     }
     const details = error.details ?? '';
     const causeLine = /Caused by: ([^\n]*)/.exec(details)?.[1]?.trim();

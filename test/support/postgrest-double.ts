@@ -80,7 +80,9 @@ export class PostgrestDouble {
         try {
           await pool.query(sql);
         } catch (error) {
-          throw new Error(`migration ${file} failed: ${(error as Error).message}`);
+          throw new Error(`migration ${file} failed: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
       }
       const tables = await loadSchemaCache(pool, schema);
@@ -421,7 +423,10 @@ export class PostgrestDouble {
     sendRaw(res, status, `[${rows.join(',')}]`);
   }
 
-  private insertStatement(table: string, row: Partial<Record<string, unknown>>): [string, unknown[]] {
+  private insertStatement(
+    table: string,
+    row: Partial<Record<string, unknown>>,
+  ): [string, unknown[]] {
     const columns = this.tables.get(table);
     if (!columns) throw new Error(`unknown table ${table}`);
     const builder = new SqlBuilder(table, columns);
@@ -464,10 +469,11 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** date, timestamp, timestamptz stay text: no time-zone or precision loss in assertions. */
 const RAW_TIME_TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 1082 || oid === 1114 || oid === 1184
-      ? (value: string) => value
-      : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === 1082 || oid === 1114 || oid === 1184) return (value: string) => value;
+    const parser: unknown = pgTypes.getTypeParser(oid, format);
+    return parser;
+  }) as typeof pgTypes.getTypeParser,
 };
 
 const RESERVED_PARAMS = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict']);
