@@ -158,7 +158,10 @@ describe('dispatch over the Supabase store (supabase-js over HTTP)', () => {
     expect(cause).toBeInstanceOf(ApplicationFailure);
     expect(cause?.message).toContain('error_files');
     expect(cause?.message).toContain('gave up after 3 attempts');
-    expect((cause as ApplicationFailure).details?.[0]).toMatchObject({ filePath: poison, attempts: 3 });
+    expect((cause as ApplicationFailure).details?.[0]).toMatchObject({
+      filePath: poison,
+      attempts: 3,
+    });
   });
 });
 
