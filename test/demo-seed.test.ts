@@ -24,6 +24,7 @@ describe('demoSeedRows', () => {
       expect(row.device_id).toMatch(/^d-[0-9a-f]{8}$/);
       expect(row.transcriptions_status).toBe('pending');
       expect(parseFilePath(row.file_path)).toEqual({
+        filePath: row.file_path,
         deviceId: row.device_id,
         localDate: row.local_date,
         timeBlock: row.time_block,

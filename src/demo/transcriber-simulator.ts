@@ -12,6 +12,10 @@ import { TranscriptionStatus } from '../files/transcription-status';
  * request (even `GET /`) waiting behind the work in progress, `status: "success"` whatever the
  * per-file outcome, `completed` written to the store on success, work carried on after the
  * client gives up.
+ *
+ * `capacity` (default 1, the real service) lets it serve that many requests at once, each still
+ * processing its files one after the other: a model of several transcriber replicas behind one
+ * address, used by the benchmark.
  */
 
 export interface SimulatorLogger {
@@ -28,6 +32,11 @@ export interface TranscriberSimulatorOptions {
   port?: number;
   /** Time one file takes. Default 1500. */
   latencyMs?: number;
+  /**
+   * Requests served at once (default 1, as the real api-transcriber). Further requests, `GET /`
+   * included, wait first come, first served until one of them finishes.
+   */
+  capacity?: number;
   /** Paths matching it always fail (reported in error_files, row left as it was). */
   failPattern?: RegExp;
   /** Default: console. */
@@ -131,25 +140,33 @@ class StoppedError extends Error {
   }
 }
 
-/** First come, first served: the lock passes straight to the oldest waiter. */
-class FifoMutex {
-  private locked = false;
+/**
+ * `capacity` permits, first come, first served: a released permit passes straight to the
+ * oldest waiter. With capacity 1 it is a FIFO mutex.
+ */
+class FifoSemaphore {
+  private available: number;
   private readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
+  constructor(capacity: number) {
+    this.available = capacity;
+  }
+
   async acquire(): Promise<() => void> {
-    if (this.locked) {
+    if (this.available > 0) {
+      this.available -= 1;
+    } else {
       await new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     }
-    this.locked = true;
     let released = false;
     return () => {
       if (released) return;
       released = true;
       const next = this.waiters.shift();
       if (next) {
-        next.resolve(); // stays locked: ownership passes to the next waiter
+        next.resolve(); // the permit passes to the next waiter
       } else {
-        this.locked = false;
+        this.available += 1;
       }
     };
   }
@@ -179,7 +196,9 @@ export class TranscriberSimulator {
   private readonly server: Server;
   private readonly store: FileStore;
   private readonly logger: SimulatorLogger;
-  private readonly mutex = new FifoMutex();
+  /** Requests served at once. */
+  readonly capacity: number;
+  private readonly slots: FifoSemaphore;
   private latency: number | ((filePath: string) => number);
   private failPattern: RegExp | undefined;
   private httpFailure: { status: number; body?: unknown; remaining: number } | null = null;
@@ -198,6 +217,14 @@ export class TranscriberSimulator {
     };
     this.latency = options.latencyMs ?? 1500;
     this.failPattern = options.failPattern;
+    const capacity = options.capacity ?? 1;
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(
+        `TranscriberSimulator: capacity must be a positive integer, got ${capacity}`,
+      );
+    }
+    this.capacity = capacity;
+    this.slots = new FifoSemaphore(capacity);
     this.server = createServer((req, res) => this.handle(req, res));
   }
 
@@ -264,7 +291,7 @@ export class TranscriberSimulator {
 
   private async doStop(): Promise<void> {
     this.stopped = true;
-    this.mutex.rejectAll(new StoppedError());
+    this.slots.rejectAll(new StoppedError());
     for (const [timer, wake] of this.sleepers) {
       clearTimeout(timer);
       wake();
@@ -300,7 +327,8 @@ export class TranscriberSimulator {
         this.boundUrl = `http://${urlHost(address.address)}:${address.port}`;
         this.logger.log(
           `[transcriber-simulator] DEMO transcriber simulator listening on ${this.boundUrl} ` +
-            `(not the real api-transcriber; ${describeLatency(this.latency)} per file)`,
+            `(not the real api-transcriber; ${describeLatency(this.latency)} per file` +
+            `${this.capacity > 1 ? `, ${this.capacity} requests at once` : ''})`,
         );
         resolve();
       });
@@ -393,10 +421,13 @@ export class TranscriberSimulator {
     }
   }
 
-  /** Runs `work` when every earlier request is done, holding everyone after it back. */
+  /**
+   * Runs `work` when a slot is free (with capacity 1: when every earlier request is done),
+   * holding everyone after it back.
+   */
   private async whenTurnComes(work: () => Promise<void>): Promise<void> {
     if (this.stopped) throw new StoppedError();
-    const release = await this.mutex.acquire();
+    const release = await this.slots.acquire();
     try {
       if (this.stopped) throw new StoppedError();
       await work();
@@ -459,7 +490,7 @@ export class TranscriberSimulator {
     };
   }
 
-  /** One file: the only work in progress anywhere. True when it was transcribed. */
+  /** One file: with capacity 1, the only work in progress anywhere. True when it was transcribed. */
   private async processFile(filePath: string, requestId: number): Promise<boolean> {
     const entry: ProcessingLogEntry = {
       requestId,

@@ -20,10 +20,17 @@ export interface ScheduleSettings {
   taskQueue: string;
 }
 
-/** Kept in the action's memo, because describe() returns calendars, not the cron string. */
+/**
+ * Kept in the action's memo, because describe() returns calendars, not the cron string. The
+ * live spec (cron, timezone) may be changed by operators through the API; the configured values
+ * remember what start-up last applied, so a restart only overrides an operator's change when the
+ * deployment's own SCHEDULE_CRON or SCHEDULE_TIMEZONE changed.
+ */
 interface ScheduleMemo {
   cron: string;
   timezone: string;
+  configuredCron: string;
+  configuredTimezone: string;
 }
 
 export const UpsertOutcome = {
@@ -35,8 +42,8 @@ export type UpsertOutcome = (typeof UpsertOutcome)[keyof typeof UpsertOutcome];
 
 function dispatchAction(
   settings: ScheduleSettings,
+  memo: ScheduleMemo,
 ): ScheduleOptionsStartWorkflowAction<typeof dispatchPendingFiles> {
-  const memo: ScheduleMemo = { cron: settings.cron, timezone: settings.timezone };
   return {
     type: 'startWorkflow',
     workflowType: 'dispatchPendingFiles',
@@ -44,17 +51,27 @@ function dispatchAction(
     taskQueue: settings.taskQueue,
     args: [{}],
     memo: { ...memo },
-    staticSummary: `Dispatch pending audio files (${settings.cron}, ${settings.timezone})`,
+    staticSummary: `Dispatch pending audio files (${memo.cron}, ${memo.timezone})`,
   };
 }
 
 function memoOf(description: ScheduleDescription): Partial<ScheduleMemo> {
   const memo = description.action.memo ?? {};
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   return {
-    cron: typeof memo.cron === 'string' ? memo.cron : undefined,
-    timezone: typeof memo.timezone === 'string' ? memo.timezone : undefined,
+    cron: text(memo.cron),
+    timezone: text(memo.timezone),
+    configuredCron: text(memo.configuredCron) ?? text(memo.cron),
+    configuredTimezone: text(memo.configuredTimezone) ?? text(memo.timezone),
   };
 }
+
+const configuredMemo = (settings: ScheduleSettings): ScheduleMemo => ({
+  cron: settings.cron,
+  timezone: settings.timezone,
+  configuredCron: settings.cron,
+  configuredTimezone: settings.timezone,
+});
 
 /**
  * Creates the schedule, or updates its spec when the configured cron, time zone, catch-up
@@ -75,7 +92,7 @@ export async function upsertTranscriptionSchedule(
       await client.schedule.create({
         scheduleId: settings.id,
         spec: { cronExpressions: [settings.cron], timezone: settings.timezone },
-        action: dispatchAction(settings),
+        action: dispatchAction(settings, configuredMemo(settings)),
         policies: {
           overlap: ScheduleOverlapPolicy.SKIP,
           catchupWindow: settings.catchupWindowMs,
@@ -90,18 +107,28 @@ export async function upsertTranscriptionSchedule(
     }
   }
   const memo = memoOf(description);
-  const action = description.action as { taskQueue?: string };
+  const configChanged =
+    memo.configuredCron !== settings.cron || memo.configuredTimezone !== settings.timezone;
   const unchanged =
-    memo.cron === settings.cron &&
-    memo.timezone === settings.timezone &&
-    action.taskQueue === settings.taskQueue &&
+    !configChanged &&
+    description.action.taskQueue === settings.taskQueue &&
     description.policies.catchupWindow === settings.catchupWindowMs &&
     description.policies.overlap === ScheduleOverlapPolicy.SKIP;
   if (unchanged) return UpsertOutcome.Unchanged;
+  // A deliberate change of the deployment's cron or zone wins; otherwise an operator's
+  // change made through the API stays in force.
+  const live: ScheduleMemo = configChanged
+    ? configuredMemo(settings)
+    : {
+        cron: memo.cron ?? settings.cron,
+        timezone: memo.timezone ?? settings.timezone,
+        configuredCron: settings.cron,
+        configuredTimezone: settings.timezone,
+      };
   await handle.update((previous) => ({
     ...previous,
-    spec: { cronExpressions: [settings.cron], timezone: settings.timezone },
-    action: dispatchAction(settings),
+    spec: { cronExpressions: [live.cron], timezone: live.timezone },
+    action: dispatchAction(settings, live),
     policies: {
       ...previous.policies,
       overlap: ScheduleOverlapPolicy.SKIP,
@@ -109,6 +136,30 @@ export async function upsertTranscriptionSchedule(
     },
   }));
   return UpsertOutcome.Updated;
+}
+
+/**
+ * Changes the live cron and zone (an operator's decision through the API). Paused state and
+ * note are carried over unchanged.
+ */
+export async function updateScheduleSpec(
+  client: Client,
+  settings: ScheduleSettings,
+  spec: { cron: string; timezone: string },
+): Promise<void> {
+  const handle = client.schedule.getHandle(settings.id);
+  const memo = memoOf(await handle.describe());
+  const live: ScheduleMemo = {
+    cron: spec.cron,
+    timezone: spec.timezone,
+    configuredCron: memo.configuredCron ?? settings.cron,
+    configuredTimezone: memo.configuredTimezone ?? settings.timezone,
+  };
+  await handle.update((previous) => ({
+    ...previous,
+    spec: { cronExpressions: [spec.cron], timezone: spec.timezone },
+    action: dispatchAction(settings, live),
+  }));
 }
 
 export interface ScheduleView {
