@@ -1,26 +1,58 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { APP_CONFIG, FILE_STORE } from './app-tokens';
+import { ApiExceptionFilter } from './common/temporal-exception.filter';
 import type { AppConfig } from './config/app-config';
+import { loadConfig } from './config/load-config';
 import type { FileStore } from './files/file-store';
+import { FilesModule } from './files/files.module';
+import { HealthModule } from './health/health.module';
+import { RunsModule } from './runs/runs.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { TemporalClientModule } from './temporal/temporal-client.module';
 
 export interface AppModuleOptions {
-  config: AppConfig;
+  /** Validated config; read from the environment when omitted. */
+  config?: AppConfig;
   store: FileStore;
 }
 
-/** The API. Its host process (main.ts or start.ts) hands it the validated config and the store. */
+/** The API. Its host process (main.ts or start.ts) hands it the store it shares with the worker. */
 @Global()
 @Module({})
 export class AppModule {
   static register(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [TemporalClientModule, ScheduleModule],
+      imports: [
+        // Validation is loadConfig's: every variable checked, a ConfigError naming what to fix.
+        ConfigModule.forRoot({
+          ignoreEnvFile: true,
+          load: [() => ({ app: options.config ?? loadConfig(process.env) })],
+        }),
+        TemporalClientModule,
+        ScheduleModule,
+        RunsModule,
+        FilesModule,
+        HealthModule,
+      ],
       providers: [
-        { provide: APP_CONFIG, useValue: options.config },
+        {
+          provide: APP_CONFIG,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => config.getOrThrow<AppConfig>('app'),
+        },
         { provide: FILE_STORE, useValue: options.store },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+          }),
+        },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
       ],
       exports: [APP_CONFIG, FILE_STORE],
     };

@@ -14,7 +14,10 @@ export async function createApi(
     app,
     new DocumentBuilder()
       .setTitle('Scheduled transcription')
-      .setDescription('Controls of the Temporal schedule that transcribes pending audio files')
+      .setDescription(
+        'Controls of the Temporal schedule that transcribes pending audio files. Mutating endpoints need "Authorization: Bearer <API_TOKEN>".',
+      )
+      .addBearerAuth()
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document);

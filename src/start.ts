@@ -3,6 +3,7 @@
  * DATA_DIR, Web UI), the worker, the API, and in demo mode the local store and the simulator.
  */
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -26,7 +27,7 @@ import { upsertTranscriptionSchedule } from './temporal/transcription-schedule';
 const logger = new Logger('start');
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  let config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
   // Temporal's Runtime owns SIGINT/SIGTERM: it shuts the worker down, then we close the rest.
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
@@ -82,6 +83,15 @@ async function main(): Promise<void> {
     );
   } else {
     store = new SupabaseFileStore(config.supabase!);
+  }
+
+  if (!config.api.token) {
+    // Demo mode only (loadConfig requires API_TOKEN otherwise): one token per run, shown once.
+    const token = randomBytes(24).toString('base64url');
+    config = { ...config, api: { ...config.api, token } };
+    logger.warn(
+      `API token for this demo run (mutating endpoints need "Authorization: Bearer <token>"; set API_TOKEN to choose one): ${token}`,
+    );
   }
 
   const worker = await createTranscriptionWorker({ config, store });

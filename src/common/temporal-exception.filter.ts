@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import { ServiceError } from '@temporalio/client';
 import type { Response } from 'express';
 
@@ -38,7 +45,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
       });
       return;
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    this.logger.error(
+      exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    );
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       error: 'Internal Server Error',
@@ -53,7 +62,8 @@ export function grpcCode(error: unknown): number | undefined {
   for (let depth = 0; current && depth < 4; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'number') return code;
-    current = current instanceof ServiceError ? current.cause : (current as { cause?: unknown }).cause;
+    current =
+      current instanceof ServiceError ? current.cause : (current as { cause?: unknown }).cause;
   }
   return undefined;
 }

@@ -33,6 +33,8 @@ export interface AppConfig {
     cron: string;
     timezone: string;
     catchupWindowMs: number;
+    /** Most slots one backfill request may run. */
+    backfillMaxSlots: number;
   };
   api: {
     port: number;

@@ -98,6 +98,7 @@ export class EnvironmentVariables {
   SCHEDULE_CRON?: string;
   @IsOptional() @Validate(IsIanaTimeZone) SCHEDULE_TIMEZONE?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(60000) SCHEDULE_CATCHUP_WINDOW_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) BACKFILL_MAX_SLOTS?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @Transform(blankToUndefined)

@@ -128,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       cron: vars.SCHEDULE_CRON ?? '0 */3 * * *',
       timezone: vars.SCHEDULE_TIMEZONE ?? 'Asia/Tokyo',
       catchupWindowMs: vars.SCHEDULE_CATCHUP_WINDOW_MS ?? 60 * MINUTE,
+      backfillMaxSlots: vars.BACKFILL_MAX_SLOTS ?? 24,
     },
     api: {
       port: vars.PORT ?? 3000,

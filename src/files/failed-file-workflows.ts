@@ -6,9 +6,13 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TranscriptionFailedDetails } from '../../workflows/transcribe-file';
-import { DEVICE_ID_SEARCH_ATTRIBUTE, FILE_PATH_SEARCH_ATTRIBUTE } from '../temporal/search-attributes';
+import {
+  DEVICE_ID_SEARCH_ATTRIBUTE,
+  FILE_PATH_SEARCH_ATTRIBUTE,
+} from '../temporal/search-attributes';
 import { workflowUiLink } from '../temporal/web-ui-link';
 import { formatInZone } from '../temporal/zoned-time';
+import { parseFilePath } from './file-path';
 
 export interface FailedFileView {
   filePath: string;
@@ -84,9 +88,12 @@ async function describeFailedRun(
       }
     }
   }
+  const parsed = parseFilePath(filePath);
   return {
     filePath,
-    deviceId: execution.typedSearchAttributes.get(DEVICE_ID_SEARCH_ATTRIBUTE) ?? null,
+    deviceId:
+      execution.typedSearchAttributes.get(DEVICE_ID_SEARCH_ATTRIBUTE) ??
+      ('error' in parsed ? null : parsed.deviceId),
     lastError,
     attempts,
     failedAt: execution.closeTime ? formatInZone(execution.closeTime, context.timezone) : null,

@@ -1,13 +1,51 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Client } from '@temporalio/client';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { msToTs, tsToMs } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../app-tokens';
 import type { AppConfig } from '../config/app-config';
+import { grpcCode } from '../common/temporal-exception.filter';
+import { describeMode, type ModeInfo } from '../mode-info';
+import {
+  listDispatchRuns,
+  type DispatchRunView,
+  type RunQueryContext,
+} from '../runs/dispatch-runs';
 import {
   describeTranscriptionSchedule,
   triggerDispatch,
+  updateScheduleSpec,
+  type ScheduleSettings,
   type ScheduleView,
   type TriggerResult,
 } from '../temporal/transcription-schedule';
+import { formatInZone } from '../temporal/zoned-time';
+import { describeCron, type CronDescription } from './cron-description';
+import type { BackfillDto } from './dto/backfill.dto';
+import type { UpdateScheduleDto } from './dto/update-schedule.dto';
+
+export interface ScheduleDetails extends ScheduleView, ModeInfo {
+  description: CronDescription;
+  recentRuns: DispatchRunView[];
+  totals: FileTotals;
+}
+
+export interface FileTotals {
+  /** What the numbers count, in words. */
+  window: string;
+  since: string;
+  succeeded: number;
+  failed: number;
+}
+
+export interface BackfillResult {
+  slots: string[];
+  overlapPolicy: 'BUFFER_ALL';
+  message: string;
+}
+
+const GRPC_INVALID_ARGUMENT = 3;
+const RECENT_RUNS = 10;
 
 @Injectable()
 export class ScheduleService {
@@ -16,11 +54,147 @@ export class ScheduleService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  describe(): Promise<ScheduleView> {
+  private get settings(): ScheduleSettings {
+    return { ...this.config.schedule, taskQueue: this.config.temporal.taskQueue };
+  }
+
+  private runContext(timezone: string): RunQueryContext {
+    return {
+      client: this.client,
+      namespace: this.config.temporal.namespace,
+      uiUrl: this.config.temporal.uiUrl,
+      timezone,
+    };
+  }
+
+  async describe(windowHours = 24): Promise<ScheduleDetails> {
+    const view = await describeTranscriptionSchedule(this.client, this.config.schedule.id);
+    const timezone = view.timezone ?? this.config.schedule.timezone;
+    const [recentRuns, totals] = await Promise.all([
+      listDispatchRuns(
+        this.runContext(timezone),
+        RECENT_RUNS,
+        `TemporalScheduledById = '${this.config.schedule.id}'`,
+      ),
+      this.fileTotals(windowHours, timezone),
+    ]);
+    return {
+      ...view,
+      description: describeCron(view.cron ?? this.config.schedule.cron, timezone),
+      recentRuns,
+      totals,
+      ...describeMode(this.config),
+    };
+  }
+
+  /** File workflow runs closed in the window, by outcome, counted by Temporal's visibility. */
+  private async fileTotals(windowHours: number, timezone: string): Promise<FileTotals> {
+    const since = new Date(Date.now() - windowHours * 3_600_000);
+    const base = `WorkflowType = 'transcribeFile' AND CloseTime > '${since.toISOString()}'`;
+    const [succeeded, failed] = await Promise.all([
+      this.client.workflow.count(`${base} AND ExecutionStatus = 'Completed'`),
+      this.client.workflow.count(`${base} AND ExecutionStatus IN ('Failed', 'TimedOut')`),
+    ]);
+    return {
+      window: `file transcriptions (transcribeFile runs) that ended in the last ${windowHours} h; a file re-run after a failure counts once per run`,
+      since: formatInZone(since, timezone),
+      succeeded: succeeded.count,
+      failed: failed.count,
+    };
+  }
+
+  async pause(note?: string): Promise<ScheduleView> {
+    await this.client.schedule
+      .getHandle(this.config.schedule.id)
+      .pause(note || 'Paused via the API');
+    return describeTranscriptionSchedule(this.client, this.config.schedule.id);
+  }
+
+  async resume(note?: string): Promise<ScheduleView> {
+    await this.client.schedule
+      .getHandle(this.config.schedule.id)
+      .unpause(note || 'Resumed via the API');
     return describeTranscriptionSchedule(this.client, this.config.schedule.id);
   }
 
   trigger(): Promise<TriggerResult> {
     return triggerDispatch(this.client, this.config.schedule.id);
   }
+
+  async update(body: UpdateScheduleDto): Promise<ScheduleView> {
+    const hasEvery = body.everyHours !== undefined;
+    const hasCron = body.cron !== undefined;
+    if (hasEvery === hasCron) {
+      throw new BadRequestException(
+        hasEvery
+          ? 'Give either everyHours or cron, not both'
+          : 'Give everyHours (1, 2, 3, 4, 6, 8, 12 or 24) or cron',
+      );
+    }
+    const current = await describeTranscriptionSchedule(this.client, this.config.schedule.id);
+    const cron = hasEvery ? everyHoursCron(body.everyHours!) : body.cron!.trim();
+    const timezone = body.timezone ?? current.timezone ?? this.config.schedule.timezone;
+    try {
+      await updateScheduleSpec(this.client, this.settings, { cron, timezone });
+    } catch (error) {
+      // Temporal owns cron parsing: its refusal (client-side TypeError or server-side
+      // INVALID_ARGUMENT) is the operator's bad input, not a server fault.
+      if (error instanceof TypeError || grpcCode(error) === GRPC_INVALID_ARGUMENT) {
+        throw new BadRequestException(
+          `cron "${cron}" was refused by Temporal: ${(error as Error).message}`,
+        );
+      }
+      throw error;
+    }
+    return describeTranscriptionSchedule(this.client, this.config.schedule.id);
+  }
+
+  async backfill(body: BackfillDto): Promise<BackfillResult> {
+    const start = new Date(body.start);
+    const end = new Date(body.end);
+    if (start.getTime() > end.getTime()) {
+      throw new BadRequestException('start must not be after end');
+    }
+    if (end.getTime() > Date.now()) {
+      throw new BadRequestException(
+        'end is in the future; backfill only runs slots that have passed',
+      );
+    }
+    // Temporal evaluates the cron; it tells which slots fall in the range.
+    const matching: temporal.api.workflowservice.v1.IListScheduleMatchingTimesResponse =
+      await this.client.workflowService.listScheduleMatchingTimes({
+        namespace: this.config.temporal.namespace,
+        scheduleId: this.config.schedule.id,
+        startTime: msToTs(start.getTime()),
+        endTime: msToTs(end.getTime()),
+      });
+    const view = await describeTranscriptionSchedule(this.client, this.config.schedule.id);
+    const timezone = view.timezone ?? this.config.schedule.timezone;
+    const slots = (matching.startTime ?? []).map((time) =>
+      formatInZone(new Date(tsToMs(time)), timezone),
+    );
+    const max = this.config.schedule.backfillMaxSlots;
+    if (slots.length > max) {
+      throw new BadRequestException(
+        `The range holds ${slots.length} slots, more than the allowed ${max} (BACKFILL_MAX_SLOTS); choose a shorter range`,
+      );
+    }
+    if (slots.length === 0) {
+      throw new BadRequestException('The range holds no slot of the schedule; nothing to backfill');
+    }
+    await this.client.schedule.getHandle(this.config.schedule.id).backfill({
+      start,
+      end,
+      overlap: ScheduleOverlapPolicy.BUFFER_ALL,
+    });
+    return {
+      slots,
+      overlapPolicy: 'BUFFER_ALL',
+      message: `Backfilling ${slots.length} slot(s); they run one after another (BUFFER_ALL), and each takes what is still pending when it starts`,
+    };
+  }
+}
+
+export function everyHoursCron(hours: number): string {
+  return hours === 24 ? '0 0 * * *' : `0 */${hours} * * *`;
 }

@@ -57,7 +57,8 @@ function dispatchAction(
 
 function memoOf(description: ScheduleDescription): Partial<ScheduleMemo> {
   const memo = description.action.memo ?? {};
-  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const text = (value: unknown): string | undefined =>
+    typeof value === 'string' ? value : undefined;
   return {
     cron: text(memo.cron),
     timezone: text(memo.timezone),

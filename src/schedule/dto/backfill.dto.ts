@@ -6,13 +6,19 @@ export class BackfillDto {
     description: 'Start of the range (ISO 8601 with offset), inclusive',
     example: '2026-12-03T00:00:00+09:00',
   })
-  @IsISO8601({ strict: true }, { message: 'start must be an ISO 8601 date-time, e.g. 2026-12-03T00:00:00+09:00' })
+  @IsISO8601(
+    { strict: true },
+    { message: 'start must be an ISO 8601 date-time, e.g. 2026-12-03T00:00:00+09:00' },
+  )
   start!: string;
 
   @ApiProperty({
     description: 'End of the range (ISO 8601 with offset), inclusive; not in the future',
     example: '2026-12-03T12:00:00+09:00',
   })
-  @IsISO8601({ strict: true }, { message: 'end must be an ISO 8601 date-time, e.g. 2026-12-03T12:00:00+09:00' })
+  @IsISO8601(
+    { strict: true },
+    { message: 'end must be an ISO 8601 date-time, e.g. 2026-12-03T12:00:00+09:00' },
+  )
   end!: string;
 }

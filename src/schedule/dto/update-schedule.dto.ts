@@ -5,16 +5,20 @@ export const EVERY_HOURS_CHOICES = [1, 2, 3, 4, 6, 8, 12, 24] as const;
 
 export class UpdateScheduleDto {
   @ApiPropertyOptional({
-    description: 'Run every N hours, in slots from 00:00 in the time zone ("0 */N * * *"; 24 = daily at 00:00). Give this or cron, not both.',
+    description:
+      'Run every N hours, in slots from 00:00 in the time zone ("0 */N * * *"; 24 = daily at 00:00). Give this or cron, not both.',
     enum: EVERY_HOURS_CHOICES,
     example: 6,
   })
   @IsOptional()
-  @IsIn(EVERY_HOURS_CHOICES, { message: `everyHours must be one of ${EVERY_HOURS_CHOICES.join(', ')}` })
+  @IsIn(EVERY_HOURS_CHOICES, {
+    message: `everyHours must be one of ${EVERY_HOURS_CHOICES.join(', ')}`,
+  })
   everyHours?: (typeof EVERY_HOURS_CHOICES)[number];
 
   @ApiPropertyOptional({
-    description: 'A five-field cron (minute hour day month weekday), evaluated by Temporal in the time zone. Give this or everyHours, not both.',
+    description:
+      'A five-field cron (minute hour day month weekday), evaluated by Temporal in the time zone. Give this or everyHours, not both.',
     example: '0 9 * * *',
   })
   @IsOptional()

@@ -1,0 +1,500 @@
+/**
+ * The control API over HTTP (supertest), against a real Temporal dev server, a real worker and
+ * the transcriber simulator as a real HTTP server. The store is the local demo store.
+ */
+import type { INestApplication } from '@nestjs/common';
+import type { Worker } from '@temporalio/worker';
+import request from 'supertest';
+import type { AppConfig } from '../src/config/app-config';
+import { createApi } from '../src/create-api';
+import { TranscriberSimulator } from '../src/demo/transcriber-simulator';
+import { transcribeWorkflowId } from '../src/files/file-path';
+import { LocalFileStore } from '../src/files/local-file-store';
+import { upsertTranscriptionSchedule } from '../src/temporal/transcription-schedule';
+import {
+  createTestWorker,
+  startTemporal,
+  testConfig,
+  type TemporalHarness,
+} from './support/temporal-harness';
+
+const TOKEN = 'control-api-test-token-0123456789';
+const auth = { Authorization: `Bearer ${TOKEN}` };
+const quiet = { log() {}, warn() {} };
+
+let temporal: TemporalHarness;
+let simulator: TranscriberSimulator;
+let store: LocalFileStore;
+let config: AppConfig;
+let api: INestApplication;
+let worker: Worker;
+let workerRun: Promise<void>;
+let slot = 0;
+
+/** A new pending row with a unique, valid path. */
+async function addPendingFile(device = 'd-1a2b3c4d'): Promise<string> {
+  slot += 1;
+  const hours = String(Math.floor(slot / 2) % 24).padStart(2, '0');
+  const day = String(1 + Math.floor(slot / 48)).padStart(2, '0');
+  const path = `files/${device}/2026-11-${day}/${hours}-${slot % 2 === 0 ? '00' : '30'}/audio.wav`;
+  await store.insert([{ file_path: path }]);
+  return path;
+}
+
+async function startApi(appConfig: AppConfig = config): Promise<INestApplication> {
+  // What start-up does before the API serves: create or update the schedule.
+  await upsertTranscriptionSchedule(temporal.env.client, {
+    ...appConfig.schedule,
+    taskQueue: appConfig.temporal.taskQueue,
+  });
+  const app = await createApi({ config: appConfig, store }, false);
+  await app.init();
+  return app;
+}
+
+const http = () => request(api.getHttpServer());
+
+/** Nest answers one message or, from validation, a list of them. */
+function messageOf(body: { message?: unknown }): string {
+  return Array.isArray(body.message) ? body.message.join('; ') : String(body.message);
+}
+
+async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function waitForWorkflow(workflowId: string): Promise<void> {
+  await temporal.env.client.workflow
+    .getHandle(workflowId)
+    .result()
+    .catch(() => undefined);
+}
+
+beforeAll(async () => {
+  temporal = await startTemporal();
+  store = new LocalFileStore();
+  simulator = await TranscriberSimulator.start({ store, port: 0, latencyMs: 50, logger: quiet });
+  config = testConfig(temporal, {
+    SIMULATOR_PORT: new URL(simulator.url).port,
+    API_TOKEN: TOKEN,
+    BACKFILL_MAX_SLOTS: '4',
+    TEMPORAL_UI_URL: 'http://temporal-ui.example:8233',
+  });
+  worker = await createTestWorker(temporal, config, store);
+  workerRun = worker.run();
+  api = await startApi();
+});
+
+afterAll(async () => {
+  await api?.close();
+  worker?.shutdown();
+  await workerRun;
+  await simulator?.stop();
+  await temporal?.stop();
+});
+
+describe('GET /api/schedule', () => {
+  test('shows the schedule with its description, next 10 runs in JST, recent runs and totals', async () => {
+    const { body } = await http().get('/api/schedule').expect(200);
+    expect(body).toMatchObject({
+      id: config.schedule.id,
+      paused: false,
+      cron: '0 */3 * * *',
+      timezone: 'Asia/Tokyo',
+      description: { en: 'every 3 hours from 00:00 JST', ja: '0時起点で3時間ごと（JST）' },
+      mode: 'demo',
+      totals: { succeeded: expect.any(Number), failed: expect.any(Number) },
+    });
+    expect(body.totals.window).toContain('24 h');
+    expect(body.nextRuns).toHaveLength(10);
+    for (const run of body.nextRuns)
+      expect(run).toMatch(/T(00|03|06|09|12|15|18|21):00:00\+09:00$/);
+    expect(Array.isArray(body.recentRuns)).toBe(true);
+  });
+
+  test('rejects a bad window with a message naming it', async () => {
+    const { body } = await http().get('/api/schedule?windowHours=0').expect(400);
+    expect(messageOf(body)).toContain('windowHours');
+  });
+});
+
+describe('authorization', () => {
+  test.each([
+    ['post', '/api/schedule/pause'],
+    ['post', '/api/schedule/resume'],
+    ['post', '/api/schedule/trigger'],
+    ['patch', '/api/schedule'],
+    ['post', '/api/schedule/backfill'],
+    ['post', '/api/files/retry'],
+    ['post', '/api/files/retry-failed'],
+  ] as const)('%s %s answers 401 without the token and with a wrong one', async (method, path) => {
+    const missing = await http()[method](path).send({}).expect(401);
+    expect(missing.body.message).toContain('Authorization: Bearer');
+    await http()[method](path).set('Authorization', 'Bearer wrong-token').send({}).expect(401);
+    await http()[method](path).set('Authorization', `Basic ${TOKEN}`).send({}).expect(401);
+  });
+});
+
+describe('pause and resume', () => {
+  test('the note is kept, survives a restart of the API, and resume clears the pause', async () => {
+    const paused = await http()
+      .post('/api/schedule/pause')
+      .set(auth)
+      .send({ note: 'transcriber maintenance until 15:00' })
+      .expect(200);
+    expect(paused.body).toMatchObject({
+      paused: true,
+      note: 'transcriber maintenance until 15:00',
+    });
+
+    await api.close();
+    api = await startApi();
+
+    const after = await http().get('/api/schedule').expect(200);
+    expect(after.body).toMatchObject({ paused: true, note: 'transcriber maintenance until 15:00' });
+
+    const resumed = await http()
+      .post('/api/schedule/resume')
+      .set(auth)
+      .send({ note: 'back' })
+      .expect(200);
+    expect(resumed.body).toMatchObject({ paused: false, note: 'back' });
+  });
+
+  test('unknown fields and wrong types are rejected', async () => {
+    const unknown = await http()
+      .post('/api/schedule/pause')
+      .set(auth)
+      .send({ reason: 'x' })
+      .expect(400);
+    expect(messageOf(unknown.body)).toContain('property reason should not exist');
+    const wrongType = await http()
+      .post('/api/schedule/pause')
+      .set(auth)
+      .send({ note: 5 })
+      .expect(400);
+    expect(messageOf(wrongType.body)).toContain('note must be a string');
+  });
+});
+
+describe('PATCH /api/schedule', () => {
+  test('everyHours 6 gives runs at 00/06/12/18 JST and keeps paused state and note', async () => {
+    await http().post('/api/schedule/pause').set(auth).send({ note: 'hold' }).expect(200);
+    const { body } = await http()
+      .patch('/api/schedule')
+      .set(auth)
+      .send({ everyHours: 6 })
+      .expect(200);
+    expect(body).toMatchObject({ cron: '0 */6 * * *', paused: true, note: 'hold' });
+    for (const run of body.nextRuns) expect(run).toMatch(/T(00|06|12|18):00:00\+09:00$/);
+
+    // A restart with the unchanged SCHEDULE_CRON keeps the operator's change.
+    await api.close();
+    api = await startApi();
+    const after = await http().get('/api/schedule').expect(200);
+    expect(after.body).toMatchObject({
+      cron: '0 */6 * * *',
+      paused: true,
+      description: { ja: '0時起点で6時間ごと（JST）' },
+    });
+
+    const utc = await http()
+      .patch('/api/schedule')
+      .set(auth)
+      .send({ cron: '0 9 * * *', timezone: 'UTC' })
+      .expect(200);
+    for (const run of utc.body.nextRuns) expect(run).toMatch(/T09:00:00\+00:00$/);
+
+    await http()
+      .patch('/api/schedule')
+      .set(auth)
+      .send({ everyHours: 3, timezone: 'Asia/Tokyo' })
+      .expect(200);
+    await http().post('/api/schedule/resume').set(auth).send({}).expect(200);
+  });
+
+  test.each([
+    [{}, 'everyHours'],
+    [{ everyHours: 6, cron: '0 * * * *' }, 'not both'],
+    [{ everyHours: 5 }, 'everyHours must be one of'],
+    [{ cron: 'every day' }, 'cron must have five fields'],
+    [{ cron: '61 * * * *' }, 'cron "61 * * * *" was refused by Temporal'],
+    [{ everyHours: 6, timezone: 'Mars/Olympus' }, 'timezone must be an IANA time zone'],
+    [{ everyHours: 6, interval: 6 }, 'property interval should not exist'],
+  ])('%j → 400 naming what to fix', async (payload, message) => {
+    const { body } = await http().patch('/api/schedule').set(auth).send(payload).expect(400);
+    expect(messageOf(body)).toContain(message);
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe('trigger and runs', () => {
+  test('two triggers back to back start one dispatch; its counts appear in runs and in the schedule', async () => {
+    const paths = [await addPendingFile(), await addPendingFile()];
+    simulator.setLatency(1_000);
+    const first = await http().post('/api/schedule/trigger').set(auth).expect(200);
+    const second = await http().post('/api/schedule/trigger').set(auth).expect(200);
+    simulator.setLatency(50);
+    expect(first.body.started).toBe(true);
+    expect(second.body).toMatchObject({ started: false, workflowId: first.body.workflowId });
+
+    await waitForWorkflow(first.body.workflowId);
+    const runs = await http().get('/api/runs?limit=5').expect(200);
+    const run = runs.body.find(
+      (r: { workflowId: string }) => r.workflowId === first.body.workflowId,
+    );
+    expect(run).toMatchObject({
+      status: 'COMPLETED',
+      startedBy: 'schedule',
+      counts: { found: 2, started: 2, succeeded: 2, failed: 0 },
+    });
+    expect(run.link).toContain('http://temporal-ui.example:8233/namespaces/default/workflows/');
+    expect(
+      runs.body.filter((r: { workflowId: string }) => r.workflowId.startsWith('dispatch-')),
+    ).toHaveLength(1);
+    for (const path of paths) expect(await store.getStatus(path)).toBe('completed');
+
+    const schedule = await http().get('/api/schedule').expect(200);
+    expect(schedule.body.recentRuns[0]).toMatchObject({
+      workflowId: first.body.workflowId,
+      counts: { succeeded: 2 },
+    });
+    expect(schedule.body.recentRuns[0].scheduledAt).toMatch(/\+09:00$/);
+    expect(schedule.body.totals.succeeded).toBeGreaterThanOrEqual(2);
+  });
+
+  test('runs rejects a bad limit', async () => {
+    await http().get('/api/runs?limit=0').expect(400);
+    await http().get('/api/runs?limit=abc').expect(400);
+  });
+});
+
+describe('backfill', () => {
+  test.each([
+    [
+      { start: '2026-12-02T12:00:00+09:00', end: '2026-12-02T00:00:00+09:00' },
+      'start must not be after end',
+    ],
+    [{ start: '2026-12-02T00:00:00+09:00', end: '2999-01-01T00:00:00+09:00' }, 'future'],
+    [
+      { start: '2026-12-01T00:00:00+09:00', end: '2026-12-02T00:00:00+09:00' },
+      'more than the allowed 4',
+    ],
+    [{ start: 'yesterday', end: '2026-12-02T00:00:00+09:00' }, 'start must be an ISO 8601'],
+    [{ start: '2026-12-02T01:00:00+09:00', end: '2026-12-02T02:00:00+09:00' }, 'no slot'],
+  ])('%j → 400 (%s)', async (payload, message) => {
+    const { body } = await http()
+      .post('/api/schedule/backfill')
+      .set(auth)
+      .send(payload)
+      .expect(400);
+    expect(messageOf(body)).toContain(message);
+  });
+
+  test('runs the slots of a past range with BUFFER_ALL', async () => {
+    const { body } = await http()
+      .post('/api/schedule/backfill')
+      .set(auth)
+      .send({ start: '2026-12-02T02:00:00+09:00', end: '2026-12-02T06:30:00+09:00' })
+      .expect(200);
+    expect(body).toMatchObject({
+      slots: ['2026-12-02T03:00:00+09:00', '2026-12-02T06:00:00+09:00'],
+      overlapPolicy: 'BUFFER_ALL',
+    });
+    const started = await waitFor(async () => {
+      const runs = await http().get('/api/runs?limit=20').expect(200);
+      const backfilled = runs.body.filter((run: { scheduledAt: string | null }) =>
+        ['2026-12-02T03:00:00+09:00', '2026-12-02T06:00:00+09:00'].includes(run.scheduledAt ?? ''),
+      );
+      return backfilled.length === 2 ? backfilled : undefined;
+    }, 'both backfilled slots to run');
+    for (const run of started) await waitForWorkflow(run.workflowId);
+  });
+});
+
+describe('failed files and re-runs', () => {
+  test('a failed file is listed with its reason, re-run, and completes', async () => {
+    const path = await addPendingFile('d-badf00d1');
+    simulator.setFailPattern(/d-badf00d1/);
+    const workflowId = transcribeWorkflowId(path);
+    await temporal.env.client.workflow.start('transcribeFile', {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      args: [{ filePath: path, settings: config.transcribeActivity }],
+    });
+    await waitForWorkflow(workflowId);
+    expect(await store.getStatus(path)).toBe('failed');
+
+    const failed = await waitFor(async () => {
+      const { body } = await http().get('/api/files/failed').expect(200);
+      return body.find((file: { filePath: string }) => file.filePath === path);
+    }, 'the failed file to be listed');
+    expect(failed).toMatchObject({
+      filePath: path,
+      deviceId: 'd-badf00d1',
+      attempts: 3,
+      workflowId,
+      failedAt: expect.stringMatching(/\+09:00$/),
+    });
+    expect(failed.lastError).toContain('error_files');
+    expect(failed.link).toBe(
+      `http://temporal-ui.example:8233/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${failed.runId}/history`,
+    );
+
+    simulator.setFailPattern(undefined);
+    simulator.setLatency(2_000);
+    const retried = await http()
+      .post('/api/files/retry')
+      .set(auth)
+      .send({ filePath: path })
+      .expect(200);
+    expect(retried.body).toMatchObject({ filePath: path, workflowId });
+    expect(await store.getStatus(path)).toBe('processing');
+    // While it runs, a second re-run is refused.
+    const conflict = await http()
+      .post('/api/files/retry')
+      .set(auth)
+      .send({ filePath: path })
+      .expect(409);
+    expect(conflict.body.message).toContain('being transcribed');
+    simulator.setLatency(50);
+
+    await waitForWorkflow(workflowId);
+    expect(await store.getStatus(path)).toBe('completed');
+    const after = await http().get('/api/files/failed').expect(200);
+    expect(after.body.map((file: { filePath: string }) => file.filePath)).not.toContain(path);
+    // Completed now: nothing to re-run.
+    await http().post('/api/files/retry').set(auth).send({ filePath: path }).expect(409);
+  });
+
+  test('retry answers 404 for an unknown file and 400 for a malformed path', async () => {
+    const unknown = await http()
+      .post('/api/files/retry')
+      .set(auth)
+      .send({ filePath: 'files/d-00000000/2026-01-01/00-00/audio.wav' })
+      .expect(404);
+    expect(unknown.body.message).toContain('No row in audio_files');
+    const malformed = await http()
+      .post('/api/files/retry')
+      .set(auth)
+      .send({ filePath: 'x.wav' })
+      .expect(400);
+    expect(malformed.body.message).toContain('is not of the form');
+    await http().post('/api/files/retry').set(auth).send({}).expect(400);
+  });
+
+  test('retry-failed re-runs every failed file, bounded by limit', async () => {
+    simulator.setFailPattern(/d-feedface/);
+    const paths = [await addPendingFile('d-feedface'), await addPendingFile('d-feedface')];
+    for (const path of paths) {
+      await temporal.env.client.workflow.start('transcribeFile', {
+        workflowId: transcribeWorkflowId(path),
+        taskQueue: config.temporal.taskQueue,
+        args: [{ filePath: path, settings: config.transcribeActivity }],
+      });
+    }
+    for (const path of paths) await waitForWorkflow(transcribeWorkflowId(path));
+    simulator.setFailPattern(undefined);
+    await waitFor(async () => {
+      const { body } = await http().get('/api/files/failed').expect(200);
+      return body.length >= 2 ? body : undefined;
+    }, 'two failed files');
+
+    await http().post('/api/files/retry-failed').set(auth).send({ limit: 0 }).expect(400);
+    const one = await http()
+      .post('/api/files/retry-failed')
+      .set(auth)
+      .send({ limit: 1 })
+      .expect(200);
+    expect(one.body.retried).toBe(1);
+    const rest = await http().post('/api/files/retry-failed').set(auth).send({}).expect(200);
+    expect(rest.body.retried).toBe(1);
+    for (const path of paths) await waitForWorkflow(transcribeWorkflowId(path));
+    for (const path of paths) expect(await store.getStatus(path)).toBe('completed');
+  });
+});
+
+describe('GET /api/health', () => {
+  test('200 when Temporal, the transcriber and the store are up', async () => {
+    const { body } = await http().get('/api/health').expect(200);
+    expect(body.status).toBe('ok');
+    expect(Object.keys(body.details)).toEqual(['temporal', 'transcriber', 'supabase']);
+  });
+
+  test('503 with the reason when the transcriber is down or its host does not resolve', async () => {
+    const refused = await createApi(
+      {
+        config: { ...config, transcriber: { ...config.transcriber, url: 'http://127.0.0.1:9' } },
+        store,
+      },
+      false,
+    );
+    await refused.init();
+    const down = await request(refused.getHttpServer()).get('/api/health').expect(503);
+    await refused.close();
+    expect(down.body.details.transcriber.status).toBe('down');
+    expect(down.body.details.transcriber.reason).toContain('connection refused');
+    expect(down.body.details.temporal.status).toBe('up');
+
+    const dns = await createApi(
+      {
+        config: {
+          ...config,
+          transcriber: { ...config.transcriber, url: 'http://host.docker.internal:8001' },
+        },
+        store,
+      },
+      false,
+    );
+    await dns.init();
+    const unresolved = await request(dns.getHttpServer()).get('/api/health').expect(503);
+    await dns.close();
+    expect(unresolved.body.details.transcriber.reason).toContain(
+      'DNS lookup failed for host.docker.internal',
+    );
+    expect(unresolved.body.details.transcriber.reason).toContain('http://api-transcriber:8001');
+  });
+});
+
+describe('GET /api/docs', () => {
+  test('the OpenAPI document lists every endpoint and documents the bodies', async () => {
+    await http().get('/api/docs').expect(200);
+    const { body } = await http().get('/api/docs-json').expect(200);
+    expect(Object.keys(body.paths).sort()).toEqual(
+      [
+        '/api/files/failed',
+        '/api/files/retry',
+        '/api/files/retry-failed',
+        '/api/health',
+        '/api/runs',
+        '/api/schedule',
+        '/api/schedule/backfill',
+        '/api/schedule/pause',
+        '/api/schedule/resume',
+        '/api/schedule/trigger',
+      ].sort(),
+    );
+    expect(Object.keys(body.components.schemas)).toEqual(
+      expect.arrayContaining([
+        'NoteDto',
+        'UpdateScheduleDto',
+        'BackfillDto',
+        'RetryFileDto',
+        'RetryFailedDto',
+      ]),
+    );
+    expect(body.components.schemas.UpdateScheduleDto.properties.everyHours.enum).toEqual([
+      1, 2, 3, 4, 6, 8, 12, 24,
+    ]);
+  });
+});
