@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { loadConfig } from './config/load-config';
 import { createApi } from './create-api';
 import { SupabaseFileStore } from './files/supabase-file-store';
+import { logPreflight } from './preflight/log-preflight';
 import { reportStartupError } from './startup-error';
 
 async function main(): Promise<void> {
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   // This process has no Temporal worker, so Nest alone owns SIGTERM here.
   app.enableShutdownHooks();
   await app.listen(config.api.port, '0.0.0.0');
-  new Logger('api').log(`API on :${config.api.port} (docs: /api/docs)`);
+  const logger = new Logger('api');
+  logger.log(`API on :${config.api.port} (docs: /api/docs)`);
+  await logPreflight(config, logger);
 }
 
 main().catch((error: unknown) => {

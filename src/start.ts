@@ -17,6 +17,7 @@ import type { FileStore } from './files/file-store';
 import { LocalFileStore } from './files/local-file-store';
 import { SupabaseFileStore } from './files/supabase-file-store';
 import { DEMO_NOTICE } from './mode-info';
+import { logPreflight } from './preflight/log-preflight';
 import { reportStartupError } from './startup-error';
 import { DevServer, isReachable } from './temporal/dev-server';
 import { createTranscriptionWorker } from './temporal/create-worker';
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
   logger.log(`API:          http://localhost:${config.api.port}/api/schedule (docs: /api/docs)`);
   logger.log(`Temporal UI:  ${config.temporal.uiUrl}`);
   logger.log(`Task queue:   ${config.temporal.taskQueue}; Ctrl-C stops everything`);
+  await logPreflight(config, logger);
 
   try {
     await worker.run();

@@ -21,8 +21,8 @@ export class HealthController {
   check(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.indicators.temporal(),
-      () => this.indicators.transcriberHealth(),
-      () => this.indicators.fileStore(),
+      () => this.indicators.transcriber(),
+      () => this.indicators.supabase(),
     ]);
   }
 }
