@@ -4,6 +4,16 @@ export interface AppConfig {
   demoMode: boolean;
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** json in production (one object per line), pretty for people at a terminal. */
+  logFormat: 'json' | 'pretty';
+  metrics: {
+    /** The worker serves its metrics (SDK + product) on this port; 0 = off. */
+    workerPort: number;
+    /** Where the API fetches the worker's metrics for GET /metrics; unset when they share a process. */
+    workerUrl?: string;
+  };
+  /** A workflow bundle built ahead of time (production image); unset = bundle at start. */
+  workflowBundlePath?: string;
   temporal: {
     address: string;
     namespace: string;

@@ -43,6 +43,17 @@ const httpUrl = { require_tld: false, require_protocol: true, protocols: ['http'
 export class EnvironmentVariables {
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @IsIn(['debug', 'info', 'warn', 'error']) LOG_LEVEL?: string;
+  @IsOptional()
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) WORKER_METRICS_PORT?: number;
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsUrl(httpUrl, {
+    message: 'WORKER_METRICS_URL must be an http(s) URL, e.g. http://worker:9464/metrics',
+  })
+  WORKER_METRICS_URL?: string;
+  @IsOptional() @IsString() WORKFLOW_BUNDLE_PATH?: string;
 
   @IsOptional()
   @Matches(/^[^\s:]+:\d+$/, { message: 'TEMPORAL_ADDRESS must be host:port, e.g. 127.0.0.1:7233' })

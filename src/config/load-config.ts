@@ -97,6 +97,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     demoMode,
     dataDir: path.resolve(vars.DATA_DIR ?? 'data'),
     logLevel: (vars.LOG_LEVEL as AppConfig['logLevel'] | undefined) ?? 'info',
+    logFormat:
+      (vars.LOG_FORMAT as AppConfig['logFormat'] | undefined) ??
+      (env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    metrics: {
+      workerPort: vars.WORKER_METRICS_PORT ?? 9464,
+      workerUrl: vars.WORKER_METRICS_URL,
+    },
+    workflowBundlePath: vars.WORKFLOW_BUNDLE_PATH || undefined,
     temporal: {
       address: vars.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
       namespace: vars.TEMPORAL_NAMESPACE ?? 'default',
