@@ -3,6 +3,7 @@ import { createActivities } from '../../activities';
 import { TranscriberClient } from '../../activities/transcriber-client';
 import type { AppConfig } from '../config/app-config';
 import type { FileStore } from '../files/file-store';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
 
 export interface TranscriptionWorkerOptions {
   config: AppConfig;
@@ -10,6 +11,17 @@ export interface TranscriptionWorkerOptions {
   connection?: NativeConnection;
   /** A prebuilt bundle (tests build one per file); otherwise the workflows are bundled now. */
   workflowBundle?: WorkflowBundle;
+  /** The product's metrics, observed by an activity interceptor. */
+  metrics?: WorkerMetrics;
+}
+
+/** The bundle given, or the one built ahead of time (WORKFLOW_BUNDLE_PATH), or bundle now. */
+function workflowSource(options: TranscriptionWorkerOptions) {
+  if (options.workflowBundle) return { workflowBundle: options.workflowBundle };
+  if (options.config.workflowBundlePath) {
+    return { workflowBundle: { codePath: options.config.workflowBundlePath } };
+  }
+  return { workflowsPath: require.resolve('../../workflows') };
 }
 
 export async function connectWorker(config: AppConfig): Promise<NativeConnection> {
@@ -40,9 +52,8 @@ export async function createTranscriptionWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../../workflows') }),
+    ...workflowSource(options),
+    interceptors: { activity: options.metrics ? [options.metrics.interceptor()] : [] },
     // On shutdown, in-flight transcriptions get one heartbeat timeout to finish; after that
     // they are cancelled and their retry (on any worker) watches the row instead of resending.
     shutdownGraceTime: config.transcribeActivity.heartbeatTimeoutMs,
