@@ -8,6 +8,7 @@ import { loadConfig } from './config/load-config';
 import type { FileStore } from './files/file-store';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RunsModule } from './runs/runs.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { TemporalClientModule } from './temporal/temporal-client.module';
@@ -36,6 +37,7 @@ export class AppModule {
         RunsModule,
         FilesModule,
         HealthModule,
+        MetricsModule,
       ],
       providers: [
         {

@@ -1,4 +1,4 @@
-import { type INestApplication, type LogLevel } from '@nestjs/common';
+import { type INestApplication, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, type AppModuleOptions } from './app.module';
@@ -6,10 +6,11 @@ import { AppModule, type AppModuleOptions } from './app.module';
 /** Builds the Nest app with its global prefix and OpenAPI docs, not yet listening. */
 export async function createApi(
   options: AppModuleOptions,
-  logger: LogLevel[] | false = ['log', 'warn', 'error'],
+  logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error'],
 ): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.register(options), { logger });
-  app.setGlobalPrefix('api');
+  // Prometheus scrapes /metrics by convention; everything else lives under /api.
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

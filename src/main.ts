@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { loadConfig } from './config/load-config';
 import { createApi } from './create-api';
 import { SupabaseFileStore } from './files/supabase-file-store';
+import { createNestLogger } from './logging/loggers';
 import { logPreflight } from './preflight/log-preflight';
 import { reportStartupError } from './startup-error';
 
@@ -14,7 +15,11 @@ async function main(): Promise<void> {
       'demo mode (no SUPABASE_URL) runs only under "npm start", where the worker, API and simulator share the demo store. Set SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, TRANSCRIBER_URL and API_TOKEN to run the API on its own.',
     );
   }
-  const app = await createApi({ config, store: new SupabaseFileStore(config.supabase!) });
+  Logger.overrideLogger(createNestLogger(config));
+  const app = await createApi(
+    { config, store: new SupabaseFileStore(config.supabase!) },
+    createNestLogger(config),
+  );
   // This process has no Temporal worker, so Nest alone owns SIGTERM here.
   app.enableShutdownHooks();
   await app.listen(config.api.port, '0.0.0.0');

@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
 import { loadConfig } from './config/load-config';
 import { createApi } from './create-api';
 import { seedDemoStore } from './demo/demo-seed';
@@ -16,11 +15,15 @@ import { TranscriberSimulator } from './demo/transcriber-simulator';
 import type { FileStore } from './files/file-store';
 import { LocalFileStore } from './files/local-file-store';
 import { SupabaseFileStore } from './files/supabase-file-store';
+import { createNestLogger } from './logging/loggers';
+import { startWorkerMetricsServer } from './metrics/metrics-server';
+import { WorkerMetrics } from './metrics/worker-metrics';
 import { DEMO_NOTICE } from './mode-info';
 import { logPreflight } from './preflight/log-preflight';
 import { reportStartupError } from './startup-error';
 import { DevServer, isReachable } from './temporal/dev-server';
 import { createTranscriptionWorker } from './temporal/create-worker';
+import { installRuntime } from './temporal/install-runtime';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { locateTemporalCli } from './temporal/temporal-binaries';
 import { upsertTranscriptionSchedule } from './temporal/transcription-schedule';
@@ -29,9 +32,10 @@ const logger = new Logger('start');
 
 async function main(): Promise<void> {
   let config = loadConfig();
+  Logger.overrideLogger(createNestLogger(config));
   fs.mkdirSync(config.dataDir, { recursive: true });
   // Temporal's Runtime owns SIGINT/SIGTERM: it shuts the worker down, then we close the rest.
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const { sdkMetricsUrl } = await installRuntime(config);
 
   let devServer: DevServer | undefined;
   if (await isReachable(config.temporal.address)) {
@@ -95,12 +99,28 @@ async function main(): Promise<void> {
     );
   }
 
-  const worker = await createTranscriptionWorker({ config, store });
-  const api = await createApi({ config, store });
+  const metrics = new WorkerMetrics();
+  const metricsServer =
+    config.metrics.workerPort > 0
+      ? await startWorkerMetricsServer({
+          port: config.metrics.workerPort,
+          host: '127.0.0.1',
+          registry: metrics.registry,
+          sdkMetricsUrl,
+        })
+      : undefined;
+  // One process here: the API's /metrics includes this worker's metrics.
+  config = {
+    ...config,
+    metrics: { ...config.metrics, workerUrl: config.metrics.workerUrl ?? metricsServer?.url },
+  };
+  const worker = await createTranscriptionWorker({ config, store, metrics });
+  const api = await createApi({ config, store }, createNestLogger(config));
   await api.listen(config.api.port, '0.0.0.0');
 
   logger.log(`API:          http://localhost:${config.api.port}/api/schedule (docs: /api/docs)`);
   logger.log(`Temporal UI:  ${config.temporal.uiUrl}`);
+  logger.log(`Metrics:      http://localhost:${config.api.port}/metrics`);
   logger.log(`Task queue:   ${config.temporal.taskQueue}; Ctrl-C stops everything`);
   await logPreflight(config, logger);
 
@@ -109,6 +129,7 @@ async function main(): Promise<void> {
   } finally {
     logger.log('Shutting down: API, simulator, store, Temporal dev server');
     await api.close();
+    metricsServer?.server.close();
     await simulator?.stop();
     if (store instanceof LocalFileStore) await store.flush();
     await connection.close();

@@ -1,5 +1,9 @@
 import { ConsoleLogger, type LogLevel as NestLogLevel } from '@nestjs/common';
-import { DefaultLogger, type LogEntry, type LogLevel as TemporalLogLevel } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  type LogEntry,
+  type LogLevel as TemporalLogLevel,
+} from '@temporalio/worker';
 import type { AppConfig } from '../config/app-config';
 
 const NEST_LEVELS: Record<AppConfig['logLevel'], NestLogLevel[]> = {
@@ -18,29 +22,39 @@ const TEMPORAL_LEVELS: Record<AppConfig['logLevel'], TemporalLogLevel> = {
 
 /** Nest's logger: one JSON object per line in production, readable lines at a terminal. */
 export function createNestLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat'>): ConsoleLogger {
-  return new ConsoleLogger({ json: config.logFormat === 'json', logLevels: NEST_LEVELS[config.logLevel] });
+  return new ConsoleLogger({
+    json: config.logFormat === 'json',
+    logLevels: NEST_LEVELS[config.logLevel],
+  });
 }
 
 /** Errors do not survive JSON.stringify; keep their name, message and stack. */
 function serializable(value: unknown): unknown {
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, stack: value.stack, cause: serializable(value.cause) };
+    return {
+      name: value.name,
+      message: value.message,
+      stack: value.stack,
+      cause: serializable(value.cause),
+    };
   }
   if (typeof value === 'bigint') return value.toString();
   return value;
 }
 
 function writeJson(entry: LogEntry): void {
-  const { sdkComponent, ...meta } = entry.meta ?? {};
+  const { sdkComponent, ...meta }: Record<string, unknown> = entry.meta ?? {};
   // Activity and workflow log lines carry workflowId, workflowType and the file path (meta).
   const line = JSON.stringify(
     {
       time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(),
       level: entry.level.toLowerCase(),
-      context: sdkComponent ?? 'temporal',
+      context: typeof sdkComponent === 'string' ? sdkComponent : 'temporal',
       message: entry.message,
       ...Object.fromEntries(
-        Object.entries(meta).filter(([key]) => key !== 'taskToken').map(([key, value]) => [key, serializable(value)]),
+        Object.entries(meta)
+          .filter(([key]) => key !== 'taskToken')
+          .map(([key, value]) => [key, serializable(value)]),
       ),
     },
     (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
@@ -49,7 +63,11 @@ function writeJson(entry: LogEntry): void {
 }
 
 /** Temporal's Runtime logger (worker, activities, workflows), in the same format as Nest's. */
-export function createTemporalLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat'>): DefaultLogger {
+export function createTemporalLogger(
+  config: Pick<AppConfig, 'logLevel' | 'logFormat'>,
+): DefaultLogger {
   const level = TEMPORAL_LEVELS[config.logLevel];
-  return config.logFormat === 'json' ? new DefaultLogger(level, writeJson) : new DefaultLogger(level);
+  return config.logFormat === 'json'
+    ? new DefaultLogger(level, writeJson)
+    : new DefaultLogger(level);
 }

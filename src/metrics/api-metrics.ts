@@ -4,7 +4,15 @@ import type { DispatchResult } from '../../workflows/dispatch-pending-files';
 import { DISPATCH_RUNS_QUERY } from '../runs/dispatch-runs';
 
 const DISPATCH_STATUSES = ['Running', 'Completed', 'Failed', 'Terminated', 'TimedOut', 'Canceled'];
-const COUNT_KEYS = ['found', 'started', 'alreadyRunning', 'succeeded', 'failed', 'invalid', 'duplicates'] as const;
+const COUNT_KEYS = [
+  'found',
+  'started',
+  'alreadyRunning',
+  'succeeded',
+  'failed',
+  'invalid',
+  'duplicates',
+] as const;
 
 /**
  * Gauges read from Temporal at scrape time, so they are true whichever process ran the work:

@@ -20,7 +20,9 @@ export async function startWorkerMetricsServer(options: {
     combinedMetrics(options.registry, options.sdkMetricsUrl).then(
       (text) => response.writeHead(200, { 'content-type': options.registry.contentType }).end(text),
       (error: unknown) =>
-        response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${(error as Error).message}\n`),
+        response
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`metrics failed: ${(error as Error).message}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -39,7 +41,8 @@ export async function combinedMetrics(registry: Registry, sdkMetricsUrl: string)
 export async function fetchMetrics(url: string, what: string): Promise<string> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
-    if (!response.ok) return `# ${what} metrics unavailable: ${url} answered HTTP ${response.status}\n`;
+    if (!response.ok)
+      return `# ${what} metrics unavailable: ${url} answered HTTP ${response.status}\n`;
     return await response.text();
   } catch (error) {
     return `# ${what} metrics unavailable from ${url}: ${(error as Error).message}\n`;

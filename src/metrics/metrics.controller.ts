@@ -22,7 +22,8 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({
-    summary: "Prometheus metrics: the schedule and dispatch gauges, then the worker's (product counters and Temporal SDK metrics)",
+    summary:
+      "Prometheus metrics: the schedule and dispatch gauges, then the worker's (product counters and Temporal SDK metrics)",
   })
   @ApiOkResponse({ description: 'Prometheus text format' })
   async metrics(): Promise<string> {

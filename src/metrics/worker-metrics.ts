@@ -69,7 +69,10 @@ export class WorkerMetrics {
             const cancelled = Context.current().cancellationSignal.aborted;
             const outcome = cancelled ? 'cancelled' : 'failed';
             stop({ outcome });
-            const type = error instanceof ApplicationFailure ? (error.type ?? 'Error') : (error as Error)?.name;
+            const type =
+              error instanceof ApplicationFailure
+                ? (error.type ?? 'Error')
+                : (error as Error)?.name;
             this.attempts.inc({ outcome, error_type: type ?? 'Error' });
             throw error;
           }

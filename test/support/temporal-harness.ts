@@ -13,6 +13,8 @@ import type { FileStore } from '../../src/files/file-store';
 import { createTranscriptionWorker } from '../../src/temporal/create-worker';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { locateTemporalCli } from '../../src/temporal/temporal-binaries';
+import { freeLoopbackPort } from '../../src/metrics/free-port';
+import type { WorkerMetrics } from '../../src/metrics/worker-metrics';
 
 /**
  * A real Temporal dev server (the CLI provisioned by `npm run setup:temporal`, never a download)
@@ -22,16 +24,25 @@ export interface TemporalHarness {
   env: TestWorkflowEnvironment;
   address: string;
   bundle: WorkflowBundle;
+  /** The Temporal SDK's Prometheus exporter of this test process. */
+  sdkMetricsUrl: string;
   stop(): Promise<void>;
 }
 
-let runtimeInstalled = false;
+let sdkMetricsUrl: string | undefined;
 
 export async function startTemporal(): Promise<TemporalHarness> {
-  if (!runtimeInstalled) {
-    // Keep the SDK's own logs to warnings so test output stays readable.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
+  if (!sdkMetricsUrl) {
+    // Keep the SDK's own logs to warnings so test output stays readable; export its metrics
+    // on loopback as the product does.
+    const port = await freeLoopbackPort();
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: {
+        metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, countersTotalSuffix: true } },
+      },
+    });
+    sdkMetricsUrl = `http://127.0.0.1:${port}/metrics`;
   }
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -46,7 +57,7 @@ export async function startTemporal(): Promise<TemporalHarness> {
     logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
   });
   const address = env.connection.options.address;
-  return { env, address, bundle, stop: () => env.teardown() };
+  return { env, address, bundle, sdkMetricsUrl, stop: () => env.teardown() };
 }
 
 /**
@@ -74,10 +85,12 @@ export async function createTestWorker(
   harness: TemporalHarness,
   config: AppConfig,
   store: FileStore,
+  metrics?: WorkerMetrics,
 ): Promise<Worker> {
   return createTranscriptionWorker({
     config,
     store,
+    metrics,
     connection: harness.env.nativeConnection,
     workflowBundle: harness.bundle,
   });
