@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(config.api.port, '0.0.0.0');
   const logger = new Logger('api');
-  logger.log(`API on :${config.api.port} (docs: /api/docs)`);
+  logger.log(
+    `Admin page on :${config.api.port}/, API under /api (docs: /api/docs), metrics at /metrics`,
+  );
   await logPreflight(config, logger);
 }
 

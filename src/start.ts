@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   const api = await createApi({ config, store }, createNestLogger(config));
   await api.listen(config.api.port, '0.0.0.0');
 
+  logger.log(`Admin page:   http://localhost:${config.api.port}/`);
   logger.log(`API:          http://localhost:${config.api.port}/api/schedule (docs: /api/docs)`);
   logger.log(`Temporal UI:  ${config.temporal.uiUrl}`);
   logger.log(`Metrics:      http://localhost:${config.api.port}/metrics`);

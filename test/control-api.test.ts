@@ -116,6 +116,8 @@ describe('GET /api/schedule', () => {
       totals: { succeeded: expect.any(Number), failed: expect.any(Number) },
     });
     expect(body.totals.window).toContain('24 h');
+    expect(body.totals.windowJa).toContain('直近24時間');
+    expect(body.runningFileWorkflows).toEqual(expect.any(Number));
     expect(body.nextRuns).toHaveLength(10);
     for (const run of body.nextRuns)
       expect(run).toMatch(/T(00|03|06|09|12|15|18|21):00:00\+09:00$/);
@@ -482,6 +484,7 @@ describe('GET /api/docs', () => {
         '/api/schedule/pause',
         '/api/schedule/resume',
         '/api/schedule/trigger',
+        '/metrics',
       ].sort(),
     );
     expect(Object.keys(body.components.schemas)).toEqual(

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { Gauge, Registry } from 'prom-client';
 import type { DispatchResult } from '../../workflows/dispatch-pending-files';
@@ -14,6 +15,17 @@ const COUNT_KEYS = [
   'duplicates',
 ] as const;
 
+/** A failed read leaves the gauge without a sample instead of failing the whole scrape. */
+async function tolerant(what: string, read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch (error) {
+    logger.warn(`metrics: could not read ${what}: ${(error as Error).message}`);
+  }
+}
+
+const logger = new Logger('metrics');
+
 /**
  * Gauges read from Temporal at scrape time, so they are true whichever process ran the work:
  * the schedule's state and the dispatch runs with the counts of the latest one.
@@ -26,8 +38,10 @@ export function createApiMetrics(client: Client, scheduleId: string): Registry {
     help: '1 when the transcription schedule is paused, 0 when it runs',
     registers: [registry],
     async collect() {
-      const description = await client.schedule.getHandle(scheduleId).describe();
-      this.set(description.state.paused ? 1 : 0);
+      await tolerant('the schedule', async () => {
+        const description = await client.schedule.getHandle(scheduleId).describe();
+        this.set(description.state.paused ? 1 : 0);
+      });
     },
   });
 
@@ -36,8 +50,11 @@ export function createApiMetrics(client: Client, scheduleId: string): Registry {
     help: 'Unix time of the next scheduled dispatch',
     registers: [registry],
     async collect() {
-      const next = (await client.schedule.getHandle(scheduleId).describe()).info.nextActionTimes[0];
-      if (next) this.set(next.getTime() / 1000);
+      await tolerant('the next run', async () => {
+        const next = (await client.schedule.getHandle(scheduleId).describe()).info
+          .nextActionTimes[0];
+        if (next) this.set(next.getTime() / 1000);
+      });
     },
   });
 
@@ -47,12 +64,14 @@ export function createApiMetrics(client: Client, scheduleId: string): Registry {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const counts = await Promise.all(
-        DISPATCH_STATUSES.map((status) =>
-          client.workflow.count(`${DISPATCH_RUNS_QUERY} AND ExecutionStatus = '${status}'`),
-        ),
-      );
-      DISPATCH_STATUSES.forEach((status, index) => this.set({ status }, counts[index].count));
+      await tolerant('dispatch runs', async () => {
+        const counts = await Promise.all(
+          DISPATCH_STATUSES.map((status) =>
+            client.workflow.count(`${DISPATCH_RUNS_QUERY} AND ExecutionStatus = '${status}'`),
+          ),
+        );
+        DISPATCH_STATUSES.forEach((status, index) => this.set({ status }, counts[index].count));
+      });
     },
   });
 
@@ -62,16 +81,18 @@ export function createApiMetrics(client: Client, scheduleId: string): Registry {
     labelNames: ['count'] as const,
     registers: [registry],
     async collect() {
-      for await (const execution of client.workflow.list({
-        query: `${DISPATCH_RUNS_QUERY} AND ExecutionStatus = 'Completed'`,
-        pageSize: 1,
-      })) {
-        const result = (await client.workflow
-          .getHandle(execution.workflowId, execution.runId)
-          .result()) as DispatchResult;
-        for (const key of COUNT_KEYS) this.set({ count: key }, result[key] ?? 0);
-        break;
-      }
+      await tolerant('the latest dispatch', async () => {
+        for await (const execution of client.workflow.list({
+          query: `${DISPATCH_RUNS_QUERY} AND ExecutionStatus = 'Completed'`,
+          pageSize: 1,
+        })) {
+          const result = (await client.workflow
+            .getHandle(execution.workflowId, execution.runId)
+            .result()) as DispatchResult;
+          for (const key of COUNT_KEYS) this.set({ count: key }, result[key] ?? 0);
+          break;
+        }
+      });
     },
   });
 

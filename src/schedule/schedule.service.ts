@@ -26,6 +26,8 @@ import type { UpdateScheduleDto } from './dto/update-schedule.dto';
 
 export interface ScheduleDetails extends ScheduleView, ModeInfo {
   description: CronDescription;
+  /** transcribeFile workflows running now (from dispatches or re-runs). */
+  runningFileWorkflows: number;
   recentRuns: DispatchRunView[];
   totals: FileTotals;
 }
@@ -33,6 +35,7 @@ export interface ScheduleDetails extends ScheduleView, ModeInfo {
 export interface FileTotals {
   /** What the numbers count, in words. */
   window: string;
+  windowJa: string;
   since: string;
   succeeded: number;
   failed: number;
@@ -70,19 +73,21 @@ export class ScheduleService {
   async describe(windowHours = 24): Promise<ScheduleDetails> {
     const view = await describeTranscriptionSchedule(this.client, this.config.schedule.id);
     const timezone = view.timezone ?? this.config.schedule.timezone;
-    const [recentRuns, totals] = await Promise.all([
+    const [recentRuns, totals, runningFiles] = await Promise.all([
       listDispatchRuns(
         this.runContext(timezone),
         RECENT_RUNS,
         `TemporalScheduledById = '${this.config.schedule.id}'`,
       ),
       this.fileTotals(windowHours, timezone),
+      this.client.workflow.count("WorkflowType = 'transcribeFile' AND ExecutionStatus = 'Running'"),
     ]);
     return {
       ...view,
       description: describeCron(view.cron ?? this.config.schedule.cron, timezone),
       recentRuns,
       totals,
+      runningFileWorkflows: runningFiles.count,
       ...describeMode(this.config),
     };
   }
@@ -97,6 +102,7 @@ export class ScheduleService {
     ]);
     return {
       window: `file transcriptions (transcribeFile runs) that ended in the last ${windowHours} h; a file re-run after a failure counts once per run`,
+      windowJa: `直近${windowHours}時間に終了したファイルの文字起こし（transcribeFile の実行）の件数。失敗後に再実行したファイルは実行ごとに数えます`,
       since: formatInZone(since, timezone),
       succeeded: succeeded.count,
       failed: failed.count,
