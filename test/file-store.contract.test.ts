@@ -324,6 +324,82 @@ describe.each([supabaseVariant, localVariant])('FileStore contract: $name', (var
     expect(await h.store.listPending({ limit: 1000 })).toEqual([]);
   });
 
+  test('listProcessing: processing rows only, in the order and with the keyset paging of listPending', async () => {
+    const a = audioPath('dev1', '2025-06-01', '00-01');
+    const b = audioPath('dev2', '2025-06-01', '00-01');
+    const c = audioPath('dev1', '2025-06-01', '00-02');
+    await h.seed([
+      fileRow(c, T(2), { transcriptions_status: 'processing' }),
+      fileRow(b, T(1), { transcriptions_status: 'processing' }),
+      fileRow(a, T(1), { transcriptions_status: 'processing' }), // tie: smaller path first
+      { file_path: null, created_at: T(1), transcriptions_status: 'processing' },
+      fileRow(audioPath('dev3', '2025-06-01', '00-00'), T(0)),
+      fileRow(audioPath('dev4', '2025-06-01', '00-00'), T(0), {
+        transcriptions_status: 'completed',
+      }),
+      fileRow(audioPath('dev5', '2025-06-01', '00-00'), T(0), { transcriptions_status: 'failed' }),
+    ]);
+    const all = await h.store.listProcessing({ limit: 100 });
+    expect(paths(all)).toEqual([a, b, null, c]);
+    expect(all.every((row) => row.transcriptions_status === 'processing')).toBe(true);
+    for (const pageSize of [1, 2, 3]) {
+      const seen: AudioFileRow[] = [];
+      let after: PendingCursor | undefined;
+      for (;;) {
+        const page = await h.store.listProcessing({ limit: pageSize, after });
+        if (page.length === 0) break;
+        seen.push(...page);
+        const last = page[page.length - 1];
+        after = { createdAt: last.created_at, filePath: last.file_path };
+      }
+      expect(paths(seen)).toEqual([a, b, null, c]);
+    }
+    await expect(h.store.listProcessing({ limit: 0 })).rejects.toThrow(/listProcessing: limit/);
+  });
+
+  test('releaseProcessing moves only processing rows back to pending and returns the paths it changed', async () => {
+    const processing = audioPath('dev1', '2025-06-01', '00-01');
+    const pending = audioPath('dev1', '2025-06-01', '00-02');
+    const completed = audioPath('dev1', '2025-06-01', '00-03');
+    const failed = audioPath('dev1', '2025-06-01', '00-04');
+    const duplicated = audioPath('dev1', '2025-06-01', '00-05');
+    const quote = audioPath('say "hi", (ok)', '2025-06-01', '00-06');
+    await h.seed([
+      fileRow(processing, T(1), { transcriptions_status: 'processing' }),
+      fileRow(pending, T(1)),
+      fileRow(completed, T(1), { transcriptions_status: 'completed' }),
+      fileRow(failed, T(1), { transcriptions_status: 'failed' }),
+      fileRow(duplicated, T(1), { transcriptions_status: 'processing' }),
+      fileRow(duplicated, T(2), { transcriptions_status: 'processing' }),
+      fileRow(quote, T(1), { transcriptions_status: 'processing' }),
+    ]);
+    const before = h.requests?.();
+    expect(await h.store.releaseProcessing([])).toEqual([]);
+    expect(h.requests?.()).toBe(before);
+
+    const changed = await h.store.releaseProcessing([
+      quote,
+      pending,
+      completed,
+      failed,
+      processing,
+      duplicated,
+      'files/missing/2025-06-01/00-00/audio.wav',
+    ]);
+    expect(changed).toEqual([quote, processing, duplicated]);
+    expect(await h.store.getStatus(processing)).toBe('pending');
+    expect(await h.store.getStatus(quote)).toBe('pending');
+    expect(await h.store.getStatus(pending)).toBe('pending');
+    expect(await h.store.getStatus(completed)).toBe('completed');
+    expect(await h.store.getStatus(failed)).toBe('failed');
+    expect((await h.rowsOf(duplicated)).map((r) => r.transcriptions_status)).toEqual([
+      'pending',
+      'pending',
+    ]);
+    expect(await h.store.listProcessing({ limit: 10 })).toEqual([]);
+    expect(await h.store.releaseProcessing([processing])).toEqual([]);
+  });
+
   test('setStatus / getStatus / findByPath', async () => {
     const p = audioPath('dev1', '2025-06-01', '09-30');
     await h.seed([

@@ -11,7 +11,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { TranscriptionActivities } from '../activities';
 import type { PendingCursor } from '../src/files/audio-file';
-import type { DispatchSettings } from '../src/config/app-config';
+import type { DispatchSettings, StoreRetrySettings } from '../src/config/app-config';
 import { parseFilePath, transcribeWorkflowId } from '../src/files/file-path';
 import {
   DEVICE_ID_SEARCH_ATTRIBUTE,
@@ -48,12 +48,41 @@ export interface DispatchResult extends DispatchCounts {
 
 const MAX_REPORTED_SKIPPED_ROWS = 50;
 
-const { listPendingFiles, markFilesProcessing, getDispatchSettings } =
-  proxyActivities<TranscriptionActivities>({
+const { getDispatchSettings } = proxyActivities<TranscriptionActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 20 },
+});
+
+/** When the settings name none (a dispatch started with its own settings). */
+const DEFAULT_STORE_RETRY: StoreRetrySettings = {
+  initialIntervalMs: 5_000,
+  maximumIntervalMs: 120_000,
+  maximumAttempts: 20,
+};
+
+/** Rows in `processing` checked per page when the dispatch looks for stuck rows. */
+const STUCK_ROWS_PAGE_SIZE = 200;
+
+function storeActivities(retry: StoreRetrySettings = DEFAULT_STORE_RETRY) {
+  const policy = {
+    initialInterval: retry.initialIntervalMs,
+    maximumInterval: retry.maximumIntervalMs,
+    maximumAttempts: retry.maximumAttempts,
+    backoffCoefficient: 2,
+  };
+  // A store outage only delays the dispatch: rows stay as they are until the call succeeds; once
+  // the attempts are spent the dispatch fails with the reason and the next one starts over.
+  const { listPendingFiles, markFilesProcessing } = proxyActivities<TranscriptionActivities>({
     startToCloseTimeout: '1 minute',
-    // A store outage only delays the dispatch: rows stay as they are until the call succeeds.
-    retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 20 },
+    retry: policy,
   });
+  const { releaseStuckFiles } = proxyActivities<TranscriptionActivities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '2 minutes',
+    retry: policy,
+  });
+  return { listPendingFiles, markFilesProcessing, releaseStuckFiles };
+}
 
 /**
  * Takes the pending rows, oldest first, and runs one `transcribeFile` child per file with at most
@@ -62,13 +91,20 @@ const { listPendingFiles, markFilesProcessing, getDispatchSettings } =
  */
 export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<DispatchResult> {
   const settings = input.settings ?? (await getDispatchSettings());
+  const { listPendingFiles, markFilesProcessing, releaseStuckFiles } = storeActivities(
+    settings.storeRetry,
+  );
   const counts: DispatchCounts = { ...ZERO_COUNTS, ...input.carried?.counts };
   const skippedRows: SkippedRow[] = [...(input.carried?.skippedRows ?? [])];
   const runs = (input.carried?.runs ?? 0) + 1;
   let cursor = input.carried?.cursor;
+  /** Children this run started (counted when launched, with concurrent starts). */
   let childrenThisRun = 0;
+  /** Children started or being started, and not yet closed: never above the window. */
   let inFlight = 0;
   const seenPaths = new Set<string>();
+  const starts: Array<Promise<void>> = [];
+  let startError: Error | undefined;
 
   const skip = (row: SkippedRow, kind: 'invalid' | 'duplicates'): void => {
     counts[kind] += 1;
@@ -76,8 +112,8 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
     if (skippedRows.length < MAX_REPORTED_SKIPPED_ROWS) skippedRows.push(row);
   };
 
-  const startFile = async (filePath: string, deviceId: string): Promise<void> => {
-    await condition(() => inFlight < settings.maxConcurrentTranscriptions);
+  /** Starts one child in a slot already counted in `inFlight`; frees it when the child closes. */
+  const startOne = async (filePath: string, deviceId: string): Promise<void> => {
     try {
       const child = await startChild(transcribeFile, {
         workflowId: transcribeWorkflowId(filePath),
@@ -91,8 +127,6 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
         staticSummary: `Transcribe ${filePath}`,
       });
       counts.started += 1;
-      childrenThisRun += 1;
-      inFlight += 1;
       child.result().then(
         () => {
           counts.succeeded += 1;
@@ -106,11 +140,60 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
         },
       );
     } catch (error) {
+      inFlight -= 1;
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       counts.alreadyRunning += 1;
       log.info('File workflow already running; not started again', { filePath });
     }
   };
+
+  /**
+   * Waits for a free slot in the window, then starts the file's child. Starts are not awaited
+   * one by one: the commands of many starts go out in one workflow task, so a window of N
+   * really keeps N transcriptions in flight. Only a file that finds the window empty is started
+   * alone first, so that the oldest file also reaches the transcriber first.
+   */
+  const startFile = async (filePath: string, deviceId: string): Promise<void> => {
+    await condition(
+      () => inFlight < settings.maxConcurrentTranscriptions || startError !== undefined,
+    );
+    if (startError !== undefined) throw startError;
+    const windowWasEmpty = inFlight === 0;
+    inFlight += 1;
+    childrenThisRun += 1;
+    if (windowWasEmpty) return startOne(filePath, deviceId);
+    starts.push(
+      startOne(filePath, deviceId).catch((error: unknown) => {
+        startError ??= error instanceof Error ? error : new Error(String(error));
+      }),
+    );
+  };
+
+  /** Waits until every child of this run has closed; rethrows a failed start. */
+  const drain = async (): Promise<void> => {
+    await condition(() => inFlight === 0);
+    await Promise.all(starts);
+    if (startError !== undefined) throw startError;
+  };
+
+  // Once per dispatch, before it marks anything: rows an earlier run left in `processing` with
+  // no running workflow go back to `pending` (and are listed below); running ones are reported.
+  if (!input.carried) {
+    const stuck = await releaseStuckFiles({ pageSize: STUCK_ROWS_PAGE_SIZE });
+    counts.released += stuck.released;
+    counts.alreadyRunning += stuck.stillRunning;
+    if (stuck.released > 0) {
+      log.warn('Put rows stuck in processing back to pending', {
+        released: stuck.released,
+        firstPaths: stuck.releasedPaths,
+      });
+    }
+    if (stuck.stillRunning > 0) {
+      log.info('Files in processing whose workflow still runs were left alone', {
+        stillRunning: stuck.stillRunning,
+      });
+    }
+  }
 
   let capReached = false;
   for (;;) {
@@ -121,7 +204,7 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
     }
     if (childrenThisRun >= settings.childrenPerRun || workflowInfo().continueAsNewSuggested) {
       // Drain first: the counts of running children would be lost across continue-as-new.
-      await condition(() => inFlight === 0);
+      await drain();
       return continueAsNew<typeof dispatchPendingFiles>({
         settings: input.settings,
         carried: { cursor, counts, runs, skippedRows },
@@ -164,6 +247,6 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
     if (page.length < limit) break;
   }
 
-  await condition(() => inFlight === 0);
+  await drain();
   return { ...counts, runs, capReached, skippedRows };
 }

@@ -74,4 +74,17 @@ export interface DispatchSettings {
   /** Children per workflow run before continue-as-new keeps the history small. */
   childrenPerRun: number;
   transcribe: TranscribeActivitySettings;
+  /**
+   * Retry policy of the dispatch's store activities (list, mark, release): a store outage only
+   * delays the dispatch, which fails with the reason once the attempts are spent. Fixed by
+   * loadConfig; a dispatch started with its own settings (tests) may leave it out and gets the
+   * same defaults.
+   */
+  storeRetry?: StoreRetrySettings;
+}
+
+export interface StoreRetrySettings {
+  initialIntervalMs: number;
+  maximumIntervalMs: number;
+  maximumAttempts: number;
 }

@@ -130,6 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxFilesPerRun: vars.MAX_FILES_PER_RUN ?? 5000,
       childrenPerRun: vars.DISPATCH_CHILDREN_PER_RUN ?? 200,
       transcribe,
+      // About half an hour of retrying (5 s doubling to 2 min, 20 attempts) before a dispatch
+      // gives up on an unreachable store; the next scheduled run starts over.
+      storeRetry: { initialIntervalMs: 5_000, maximumIntervalMs: 2 * MINUTE, maximumAttempts: 20 },
     },
     schedule: {
       id: vars.SCHEDULE_ID ?? 'transcription-schedule',

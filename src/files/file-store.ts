@@ -18,6 +18,15 @@ export interface FileStore {
    */
   markProcessing(filePaths: string[]): Promise<string[]>;
 
+  /** Rows in `processing`: same order, keyset and NULL-path rules as {@link listPending}. */
+  listProcessing(options: { limit: number; after?: PendingCursor }): Promise<AudioFileRow[]>;
+
+  /**
+   * Moves the given rows from `processing` back to `pending` (a stuck row put back in play).
+   * Rows in any other status are left as they are. Returns the paths that were changed.
+   */
+  releaseProcessing(filePaths: string[]): Promise<string[]>;
+
   /** Sets one row's status. Returns false when no row has that path. */
   setStatus(filePath: string, status: TranscriptionStatus): Promise<boolean>;
 

@@ -101,10 +101,22 @@ export class LocalFileStore implements FileStore {
   }
 
   listPending(options: { limit: number; after?: PendingCursor }): Promise<AudioFileRow[]> {
+    return this.listByStatus('listPending', TranscriptionStatus.Pending, options);
+  }
+
+  listProcessing(options: { limit: number; after?: PendingCursor }): Promise<AudioFileRow[]> {
+    return this.listByStatus('listProcessing', TranscriptionStatus.Processing, options);
+  }
+
+  private listByStatus(
+    operation: string,
+    status: TranscriptionStatus,
+    options: { limit: number; after?: PendingCursor },
+  ): Promise<AudioFileRow[]> {
     const { limit, after } = options;
     if (!Number.isInteger(limit) || limit < 1) {
       return Promise.reject(
-        new Error(`listPending: limit must be a positive integer (got ${String(limit)})`),
+        new Error(`${operation}: limit must be a positive integer (got ${String(limit)})`),
       );
     }
     let afterKey: number | undefined;
@@ -112,14 +124,14 @@ export class LocalFileStore implements FileStore {
       afterKey = instantKey(after.createdAt);
       if (afterKey === undefined) {
         return Promise.reject(
-          new Error(`listPending: cursor createdAt "${after.createdAt}" is not a timestamp`),
+          new Error(`${operation}: cursor createdAt "${after.createdAt}" is not a timestamp`),
         );
       }
     }
     // `filePath` is typed string, but a cursor taken from a NULL-path row carries null.
     const afterPath: string | null | undefined = after?.filePath;
     const pending = this.data
-      .filter((row) => row.transcriptions_status === TranscriptionStatus.Pending)
+      .filter((row) => row.transcriptions_status === status)
       .map((row) => ({ row, key: instantKey(row.created_at) ?? Number.NEGATIVE_INFINITY }))
       .filter(({ row, key }) => {
         if (afterKey === undefined) return true;
@@ -134,16 +146,24 @@ export class LocalFileStore implements FileStore {
   }
 
   markProcessing(filePaths: string[]): Promise<string[]> {
+    return this.moveStatus(filePaths, TranscriptionStatus.Pending, TranscriptionStatus.Processing);
+  }
+
+  releaseProcessing(filePaths: string[]): Promise<string[]> {
+    return this.moveStatus(filePaths, TranscriptionStatus.Processing, TranscriptionStatus.Pending);
+  }
+
+  private moveStatus(
+    filePaths: string[],
+    from: TranscriptionStatus,
+    to: TranscriptionStatus,
+  ): Promise<string[]> {
     const wanted = new Set(filePaths.filter((p): p is string => typeof p === 'string'));
     const changed = new Set<string>();
     for (const row of this.data) {
       const filePath = pathOf(row);
-      if (
-        filePath !== null &&
-        wanted.has(filePath) &&
-        row.transcriptions_status === TranscriptionStatus.Pending
-      ) {
-        row.transcriptions_status = TranscriptionStatus.Processing;
+      if (filePath !== null && wanted.has(filePath) && row.transcriptions_status === from) {
+        row.transcriptions_status = to;
         changed.add(filePath);
       }
     }

@@ -95,15 +95,27 @@ export class SupabaseFileStore implements FileStore {
     });
   }
 
-  async listPending(options: { limit: number; after?: PendingCursor }): Promise<AudioFileRow[]> {
+  listPending(options: { limit: number; after?: PendingCursor }): Promise<AudioFileRow[]> {
+    return this.listByStatus('listPending', TranscriptionStatus.Pending, options);
+  }
+
+  listProcessing(options: { limit: number; after?: PendingCursor }): Promise<AudioFileRow[]> {
+    return this.listByStatus('listProcessing', TranscriptionStatus.Processing, options);
+  }
+
+  private async listByStatus(
+    operation: string,
+    status: TranscriptionStatus,
+    options: { limit: number; after?: PendingCursor },
+  ): Promise<AudioFileRow[]> {
     const { limit, after } = options;
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new Error(`listPending: limit must be a positive integer (got ${String(limit)})`);
+      throw new Error(`${operation}: limit must be a positive integer (got ${String(limit)})`);
     }
     let query = this.client
       .from(this.table)
       .select(AUDIO_FILE_COLUMNS)
-      .eq('transcriptions_status', TranscriptionStatus.Pending);
+      .eq('transcriptions_status', status);
     if (after) {
       const createdAt = postgrestValue(after.createdAt);
       // `filePath` is typed string, but a cursor taken from a NULL-path row carries null.
@@ -124,24 +136,48 @@ export class SupabaseFileStore implements FileStore {
       .order('file_path', { ascending: true, nullsFirst: false })
       .limit(limit)
       .retry(false);
-    this.check('listPending', result);
+    this.check(operation, result);
     const rows: unknown = result.data;
     return rows as AudioFileRow[];
   }
 
-  async markProcessing(filePaths: string[]): Promise<string[]> {
+  markProcessing(filePaths: string[]): Promise<string[]> {
+    return this.moveStatus(
+      'markProcessing',
+      filePaths,
+      TranscriptionStatus.Pending,
+      TranscriptionStatus.Processing,
+    );
+  }
+
+  releaseProcessing(filePaths: string[]): Promise<string[]> {
+    return this.moveStatus(
+      'releaseProcessing',
+      filePaths,
+      TranscriptionStatus.Processing,
+      TranscriptionStatus.Pending,
+    );
+  }
+
+  /** Rows of these paths in status `from` get status `to`, in one conditional update per chunk. */
+  private async moveStatus(
+    operation: string,
+    filePaths: string[],
+    from: TranscriptionStatus,
+    to: TranscriptionStatus,
+  ): Promise<string[]> {
     const unique = uniqueStrings(filePaths);
     if (unique.length === 0) return [];
     const changed = new Set<string>();
     for (const chunk of chunkForInList(unique)) {
       const result = await this.client
         .from(this.table)
-        .update({ transcriptions_status: TranscriptionStatus.Processing })
+        .update({ transcriptions_status: to })
         .filter('file_path', 'in', postgrestList(chunk))
-        .eq('transcriptions_status', TranscriptionStatus.Pending)
+        .eq('transcriptions_status', from)
         .select('file_path')
         .retry(false);
-      this.check('markProcessing', result);
+      this.check(operation, result);
       for (const row of (result.data ?? []) as Array<{ file_path: string }>) {
         changed.add(row.file_path);
       }

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { TranscriberClient } from '../../activities/transcriber-client';
@@ -40,6 +41,7 @@ export async function createTranscriptionWorker(
       baseUrl: config.transcriber.url,
       model: config.transcriber.model,
     }),
+    temporalClient: new Client({ connection, namespace: config.temporal.namespace }),
     dispatchSettings: config.dispatch,
     transcriberTiming: {
       requestTimeoutMs: config.transcriber.requestTimeoutMs,
