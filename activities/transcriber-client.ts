@@ -1,4 +1,5 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { diagnoseNetworkError, networkErrorCode } from '../src/preflight/network-diagnosis';
 import { TranscriptionErrorType } from './transcription-error-type';
 
 /** The 200 answer of POST /fetch-and-transcribe (DESIGN §2). */
@@ -31,39 +32,21 @@ export interface TranscriberClientOptions {
   model: string;
 }
 
-const NETWORK_CAUSES: Record<string, string> = {
-  ECONNREFUSED:
-    'connection refused: the service is not listening there (stopped, wrong port, or not on this network)',
-  ENOTFOUND: 'DNS lookup failed',
-  EAI_AGAIN: 'DNS lookup failed (temporary resolver failure)',
-  ECONNRESET: 'connection reset by the server',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EPIPE: 'connection closed while sending',
-};
-
-/** Adds the fix most likely to help for an address that cannot be reached. */
-function likelyFix(host: string, code: string): string {
-  if (host === 'host.docker.internal') {
-    return 'host.docker.internal does not resolve on Linux; inside the watchme-network use the service name, e.g. http://api-transcriber:8001';
-  }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return `if this runs in a container, the transcriber container is not on its network: docker network connect watchme-network ${host}`;
-  }
-  if ((host === 'localhost' || host.startsWith('127.')) && code === 'ECONNREFUSED') {
-    return 'inside a container localhost is the container itself; use the transcriber service name on the watchme-network';
-  }
-  return 'check TRANSCRIBER_URL and that api-transcriber is running';
-}
+/** Codes that mean nothing listens at the address: no request can be running there. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND']);
 
 /** HTTP client for api-transcriber. One file per request: per-file outcomes stay unambiguous. */
 export class TranscriberClient {
   private readonly http: AxiosInstance;
+  /** host:port, for messages. */
   readonly host: string;
+  private readonly hostname: string;
 
   constructor(private readonly options: TranscriberClientOptions) {
     this.http = axios.create({ baseURL: options.baseUrl, proxy: false });
-    this.host = new URL(options.baseUrl).host;
+    const url = new URL(options.baseUrl);
+    this.host = url.host;
+    this.hostname = url.hostname;
   }
 
   get baseUrl(): string {
@@ -119,6 +102,19 @@ export class TranscriberClient {
           true,
         );
       }
+      if (
+        networkErrorCode(error) === 'ECONNRESET' &&
+        !(error instanceof AxiosError && error.response)
+      ) {
+        // The request went out and the connection broke before the answer (the server, a
+        // proxy or a NAT dropped it). The transcriber keeps working on what it received.
+        throw new TranscriberCallError(
+          `api-transcriber at ${this.host} closed the connection before answering; it may still be working on ${filePath}`,
+          TranscriptionErrorType.ConnectionLost,
+          true,
+          true,
+        );
+      }
       throw this.networkError(error);
     }
   }
@@ -140,9 +136,28 @@ export class TranscriberClient {
     }
   }
 
+  /**
+   * For watching an earlier request: waits for `GET /`, which the transcriber answers only
+   * between files, first come first served. Resolves with a sentence saying why no earlier
+   * request can still be running there (it answered, or it is unreachable), or undefined when
+   * that cannot be told (the wait was aborted, the connection broke). Never rejects.
+   */
+  async probeIdle(signal: AbortSignal): Promise<string | undefined> {
+    try {
+      await this.http.get('/', { signal, validateStatus: () => true });
+      return `api-transcriber at ${this.host} answered GET /, which it does only between files`;
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      const code = networkErrorCode(error);
+      if (code && UNREACHABLE_CODES.has(code)) {
+        const { cause } = diagnoseNetworkError(error, this.hostname, 'api-transcriber');
+        return `api-transcriber at ${this.host} is unreachable (${cause})`;
+      }
+      return undefined;
+    }
+  }
+
   private networkError(error: unknown): TranscriberCallError {
-    const code = findErrorCode(error);
-    const hostname = new URL(this.options.baseUrl).hostname;
     if (error instanceof AxiosError && error.response) {
       return new TranscriberCallError(
         `api-transcriber at ${this.host} answered HTTP ${error.response.status}`,
@@ -150,26 +165,14 @@ export class TranscriberClient {
         true,
       );
     }
-    const cause =
-      (code && NETWORK_CAUSES[code]) ?? `request failed (${code ?? (error as Error).message})`;
-    const label = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${cause} for ${hostname}` : cause;
+    // The same words as the preflight and /api/health: what failed, and the likely fix.
+    const { cause, fix } = diagnoseNetworkError(error, this.hostname, 'api-transcriber');
     return new TranscriberCallError(
-      `api-transcriber at ${this.host}: ${label}; ${likelyFix(hostname, code ?? '')}`,
+      `api-transcriber at ${this.host}: ${cause}; ${fix}`,
       TranscriptionErrorType.Unreachable,
       true,
     );
   }
-}
-
-function findErrorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code in NETWORK_CAUSES) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 function describeBody(body: unknown): string {

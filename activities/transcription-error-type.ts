@@ -10,6 +10,13 @@ export const TranscriptionErrorType = {
   Unreachable: 'TranscriberUnreachable',
   /** The wait ended without an answer and the row never turned completed: retried. */
   NoAnswer: 'TranscriberNoAnswer',
+  /**
+   * The connection broke after the request was sent (reset by the server or a proxy): the
+   * transcriber may still be working, so the row is watched before the file is sent again.
+   */
+  ConnectionLost: 'TranscriberConnectionLost',
+  /** The worker shut down during the attempt: retried at once, and the retry watches the row. */
+  WorkerShutdown: 'WorkerShutdown',
   /** A 200 that does not mention the file, or an unreadable body: retried. */
   UnexpectedResponse: 'TranscriberUnexpectedResponse',
   /** No row in audio_files has that path: nothing to transcribe. */

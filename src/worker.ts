@@ -2,11 +2,15 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
 import { loadConfig } from './config/load-config';
 import { SupabaseFileStore } from './files/supabase-file-store';
+import { createNestLogger } from './logging/loggers';
+import { startWorkerMetricsServer } from './metrics/metrics-server';
+import { WorkerMetrics } from './metrics/worker-metrics';
+import { logPreflight } from './preflight/log-preflight';
 import { reportStartupError } from './startup-error';
 import { createTranscriptionWorker } from './temporal/create-worker';
+import { installRuntime } from './temporal/install-runtime';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { upsertTranscriptionSchedule } from './temporal/transcription-schedule';
 
@@ -14,31 +18,50 @@ const logger = new Logger('worker');
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  Logger.overrideLogger(createNestLogger(config));
   if (config.demoMode) {
     throw new Error(
       'demo mode (no SUPABASE_URL) runs only under "npm start", where the worker, API and simulator share the demo store. Set SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, TRANSCRIBER_URL and API_TOKEN to run the worker on its own.',
     );
   }
   // Temporal's Runtime owns SIGINT/SIGTERM and drains the worker within its grace time.
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const { sdkMetricsUrl } = await installRuntime(config);
+  // Before anything can block on a dependency: one line per unreachable one, with the fix. The
+  // worker goes on regardless; Temporal retries the activities until the dependency is back.
+  await logPreflight(config, logger);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  await registerSearchAttributes(connection, config.temporal.namespace);
+  const added = await registerSearchAttributes(connection, config.temporal.namespace);
+  if (added.length > 0) logger.log(`Registered search attributes: ${added.join(', ')}`);
   const outcome = await upsertTranscriptionSchedule(client, {
     ...config.schedule,
     taskQueue: config.temporal.taskQueue,
   });
-  logger.log(`Schedule ${config.schedule.id} ${outcome}`);
+  logger.log(
+    `Schedule ${config.schedule.id} ${outcome} (cron "${config.schedule.cron}", ${config.schedule.timezone})`,
+  );
+  const metrics = new WorkerMetrics();
+  const metricsServer =
+    config.metrics.workerPort > 0
+      ? await startWorkerMetricsServer({
+          port: config.metrics.workerPort,
+          registry: metrics.registry,
+          sdkMetricsUrl,
+        })
+      : undefined;
   const worker = await createTranscriptionWorker({
     config,
     store: new SupabaseFileStore(config.supabase!),
+    metrics,
   });
   logger.log(
-    `Worker on task queue ${config.temporal.taskQueue} at ${config.temporal.address}; transcriber ${config.transcriber.url}`,
+    `Worker on task queue ${config.temporal.taskQueue} at ${config.temporal.address}; transcriber ${config.transcriber.url}` +
+      (metricsServer ? `; metrics on :${config.metrics.workerPort}/metrics` : ''),
   );
   try {
     await worker.run();
   } finally {
+    metricsServer?.server.close();
     await connection.close();
   }
 }

@@ -376,6 +376,26 @@ describe('TranscriberSimulator over HTTP', () => {
     expect((await transcribe([P1])).status).toBe(200);
   });
 
+  it('cuts connections on request without answering, and the work goes on', async () => {
+    simulator.setDropConnections({ afterMs: 20, times: 1 });
+
+    const dropped = await transcribe([P1]).catch((error: unknown) => error);
+    expect((dropped as { code?: string }).code).toBe('ECONNRESET');
+    expect(simulator.stats.connectionsDropped).toBe(1);
+    // The file is still transcribed and its row written, as by the real service.
+    await simulator.idle();
+    expect(await store.getStatus(P1)).toBe('completed');
+    expect(logOf(P1)).toEqual([expect.objectContaining({ outcome: 'completed' })]);
+
+    // Only `times` requests are cut.
+    expect((await transcribe([P2])).status).toBe(200);
+    expect(simulator.stats.connectionsDropped).toBe(1);
+  });
+
+  it('rejects a negative drop delay', () => {
+    expect(() => simulator.setDropConnections({ afterMs: -1 })).toThrow(RangeError);
+  });
+
   it('processes the pending files of a device and local date', async () => {
     await store.setStatus(P3, 'completed');
 

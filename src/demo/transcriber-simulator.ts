@@ -15,7 +15,12 @@ import { TranscriptionStatus } from '../files/transcription-status';
  *
  * `capacity` (default 1, the real service) lets it serve that many requests at once, each still
  * processing its files one after the other: a model of several transcriber replicas behind one
- * address, used by the benchmark.
+ * address, used by the benchmark. With capacity above 1 a `GET /` can be answered while a file is
+ * in progress, so it no longer proves that nothing is being worked on.
+ *
+ * Fault knobs for tests: latency per path (answer after the client's timeout), failing paths,
+ * injected HTTP errors, cut connections ({@link TranscriberSimulator.setDropConnections}), and
+ * stop/start on the same port (a restart that loses the work in progress).
  */
 
 export interface SimulatorLogger {
@@ -71,6 +76,13 @@ export interface HttpFailureMode {
   times?: number;
 }
 
+export interface DropConnectionsMode {
+  /** How long after a POST arrives its connection is cut (the work itself goes on). */
+  afterMs: number;
+  /** How many POSTs get cut before the simulator recovers. Default: until reset. */
+  times?: number;
+}
+
 /** One file's processing, recorded when it starts; `finishedAt`/`outcome` are set when it ends. */
 export interface ProcessingLogEntry {
   requestId: number;
@@ -100,6 +112,8 @@ export class TranscriberSimulatorStats {
    * its processing has finished, even when the client has gone away in between.
    */
   maxConcurrentRequests = 0;
+  /** Transcribe requests whose connection was cut by {@link TranscriberSimulator.setDropConnections}. */
+  connectionsDropped = 0;
   /** Most in-flight requests that named one same path. 1 means no path was ever sent twice at once. */
   maxConcurrentPerPath = 0;
   /**
@@ -126,6 +140,7 @@ export class TranscriberSimulatorStats {
     this.requests = 0;
     this.filesProcessed = 0;
     this.filesFailed = 0;
+    this.connectionsDropped = 0;
     this.maxConcurrentRequests = this.inFlightRequests;
     this.maxConcurrentPerPath = Math.max(0, ...this.inFlightPathCounts.values());
     this.requestsByPath.clear();
@@ -202,6 +217,7 @@ export class TranscriberSimulator {
   private latency: number | ((filePath: string) => number);
   private failPattern: RegExp | undefined;
   private httpFailure: { status: number; body?: unknown; remaining: number } | null = null;
+  private dropConnections: { afterMs: number; remaining: number } | null = null;
   private readonly sleepers = new Map<NodeJS.Timeout, () => void>();
   private readonly idleWaiters: Array<() => void> = [];
   private nextRequestId = 1;
@@ -266,6 +282,26 @@ export class TranscriberSimulator {
     this.httpFailure = {
       status: mode.status,
       body: mode.body,
+      remaining: mode.times ?? Number.POSITIVE_INFINITY,
+    };
+  }
+
+  /**
+   * Cuts the connection of the next POSTs `afterMs` after they arrive, without an answer, as a
+   * proxy, a NAT or a network blip would (the client sees a reset). The work goes on and the
+   * result is still written, as the real service does when its client is gone. `times` POSTs
+   * (default: until called again with null).
+   */
+  setDropConnections(mode: DropConnectionsMode | null): void {
+    if (mode === null) {
+      this.dropConnections = null;
+      return;
+    }
+    if (!Number.isFinite(mode.afterMs) || mode.afterMs < 0) {
+      throw new RangeError(`setDropConnections: afterMs must be >= 0, got ${mode.afterMs}`);
+    }
+    this.dropConnections = {
+      afterMs: mode.afterMs,
       remaining: mode.times ?? Number.POSITIVE_INFINITY,
     };
   }
@@ -378,6 +414,18 @@ export class TranscriberSimulator {
   private async handleTranscribe(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.requests += 1;
     const tracker = this.trackRequest();
+    const drop = this.takeDropConnection();
+    if (drop !== null) {
+      const timer = setTimeout(() => {
+        if (res.writableFinished) return;
+        this.stats.connectionsDropped += 1;
+        this.logger.warn(
+          `[transcriber-simulator] request #${tracker.id}: connection cut after ${drop} ms (simulated)`,
+        );
+        req.socket.destroy();
+      }, drop);
+      res.on('close', () => clearTimeout(timer));
+    }
     res.on('close', () => {
       if (!res.writableFinished && !this.stopped) {
         this.logger.log(
@@ -552,6 +600,14 @@ export class TranscriberSimulator {
       }, ms);
       this.sleepers.set(timer, resolve);
     });
+  }
+
+  private takeDropConnection(): number | null {
+    const mode = this.dropConnections;
+    if (!mode) return null;
+    mode.remaining -= 1;
+    if (mode.remaining <= 0) this.dropConnections = null;
+    return mode.afterMs;
   }
 
   private takeHttpFailure(): { status: number; body: unknown } | null {
