@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { LogLevel, LogMetadata } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   DefaultLogger,
   Runtime,
+  type Logger,
   type Worker,
   type WorkflowBundle,
 } from '@temporalio/worker';
@@ -31,13 +33,56 @@ export interface TemporalHarness {
 
 let sdkMetricsUrl: string | undefined;
 
+export interface CapturedLogEntry {
+  level: LogLevel;
+  message: string;
+  meta?: LogMetadata;
+}
+
+const logListeners = new Set<(entry: CapturedLogEntry) => void>();
+
+/**
+ * The worker runtime's logger (workflow and activity logs included): prints warnings and errors
+ * as DefaultLogger('WARN') does, and hands every entry to the listeners of captureWorkerLogs().
+ */
+class TeeLogger implements Logger {
+  private readonly printer = new DefaultLogger('WARN');
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    for (const listener of logListeners) listener({ level, message, meta });
+    this.printer.log(level, message, meta);
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+/** Collects the worker runtime's log entries (every level) until stop() is called. */
+export function captureWorkerLogs(): { entries: CapturedLogEntry[]; stop(): void } {
+  const entries: CapturedLogEntry[] = [];
+  const listener = (entry: CapturedLogEntry): void => void entries.push(entry);
+  logListeners.add(listener);
+  return { entries, stop: () => logListeners.delete(listener) };
+}
+
 export async function startTemporal(): Promise<TemporalHarness> {
   if (!sdkMetricsUrl) {
     // Keep the SDK's own logs to warnings so test output stays readable; export its metrics
     // on loopback as the product does.
     const port = await freeLoopbackPort();
     Runtime.install({
-      logger: new DefaultLogger('WARN'),
+      logger: new TeeLogger(),
       telemetryOptions: {
         metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, countersTotalSuffix: true } },
       },
