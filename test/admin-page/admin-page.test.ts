@@ -281,7 +281,9 @@ describe('the admin page', () => {
     for (const path of paths) expect(await store.getStatus(path)).toBe('completed');
 
     expect(Number(await text(page, '#total-succeeded'))).toBeGreaterThanOrEqual(2);
-    expect(await text(page, '#totals-window')).toContain('直近24時間に終了したファイルの文字起こし');
+    expect(await text(page, '#totals-window')).toContain(
+      '直近24時間に終了したファイルの文字起こし',
+    );
     await screenshot(page, '04-run-completed');
   });
 
