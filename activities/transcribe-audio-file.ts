@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { FileStore } from '../src/files/file-store';
 import { TranscriptionStatus } from '../src/files/transcription-status';
+import { TranscribeOutcome } from '../workflows/transcribe-outcome';
 import { TranscriberCallError, type TranscriberClient } from './transcriber-client';
 import { TranscriptionErrorType } from './transcription-error-type';
 
@@ -10,15 +11,7 @@ export interface TranscribeAudioFileInput {
   filePath: string;
 }
 
-export const TranscribeOutcome = {
-  /** This attempt's request was answered with the file in processed_files. */
-  Transcribed: 'transcribed',
-  /** The row was already completed when the attempt started: nothing sent. */
-  AlreadyCompleted: 'already-completed',
-  /** An earlier request (timed out, cut off, or from a crashed attempt) finished and marked the row. */
-  CompletedByEarlierRequest: 'completed-by-earlier-request',
-} as const;
-export type TranscribeOutcome = (typeof TranscribeOutcome)[keyof typeof TranscribeOutcome];
+export { TranscribeOutcome };
 
 export interface TranscribeAudioFileResult {
   filePath: string;

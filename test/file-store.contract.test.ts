@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { AudioFileRow, PendingCursor } from '../src/files/audio-file';
 import { parseFilePath } from '../src/files/file-path';
 import type { FileStore } from '../src/files/file-store';
+import type { TranscriptionStatus } from '../src/files/transcription-status';
 import { LocalFileStore, type LocalFileStoreInsertRow } from '../src/files/local-file-store';
 import { createServiceRoleClient, SupabaseFileStore } from '../src/files/supabase-file-store';
 import { PostgrestDouble } from './support/postgrest-double';
@@ -398,6 +399,33 @@ describe.each([supabaseVariant, localVariant])('FileStore contract: $name', (var
     ]);
     expect(await h.store.listProcessing({ limit: 10 })).toEqual([]);
     expect(await h.store.releaseProcessing([processing])).toEqual([]);
+  });
+
+  test('moveStatus changes only rows in one of the given statuses, never a completed one', async () => {
+    const processing = audioPath('dev1', '2025-06-01', '01-01');
+    const pending = audioPath('dev1', '2025-06-01', '01-02');
+    const completed = audioPath('dev1', '2025-06-01', '01-03');
+    const failed = audioPath('dev1', '2025-06-01', '01-04');
+    await h.seed([
+      fileRow(processing, T(1), { transcriptions_status: 'processing' }),
+      fileRow(pending, T(1)),
+      fileRow(completed, T(1), { transcriptions_status: 'completed' }),
+      fileRow(failed, T(1), { transcriptions_status: 'failed' }),
+    ]);
+    const changed = await h.store.moveStatus(
+      [completed, failed, pending, processing],
+      ['pending', 'processing'],
+      'failed',
+    );
+    expect(changed).toEqual([pending, processing]);
+    expect(await h.store.getStatus(completed)).toBe('completed');
+    expect(await h.store.getStatus(pending)).toBe('failed');
+    expect(await h.store.getStatus(processing)).toBe('failed');
+    expect(await h.store.moveStatus([completed], [], 'failed')).toEqual([]);
+    await expect(
+      h.store.moveStatus([completed], ['done' as TranscriptionStatus], 'failed'),
+    ).rejects.toThrow(/moveStatus: "done" is not one of/);
+    expect(await h.store.getStatus(completed)).toBe('completed');
   });
 
   test('setStatus / getStatus / findByPath', async () => {

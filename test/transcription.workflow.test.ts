@@ -11,6 +11,7 @@ import { transcribeWorkflowId } from '../src/files/file-path';
 import { LocalFileStore } from '../src/files/local-file-store';
 import { SupabaseFileStore } from '../src/files/supabase-file-store';
 import type { FileStore } from '../src/files/file-store';
+import { TranscriptionStatus } from '../src/files/transcription-status';
 import { dispatchPendingFiles, transcribeFile } from '../workflows';
 import type { DispatchResult } from '../workflows/dispatch-pending-files';
 import { PostgrestDouble } from './support/postgrest-double';
@@ -161,6 +162,61 @@ describe('dispatch over the Supabase store (supabase-js over HTTP)', () => {
     expect((cause as ApplicationFailure).details?.[0]).toMatchObject({
       filePath: poison,
       attempts: 3,
+    });
+  });
+
+  test('a row the transcriber completes just before it would be marked failed stays completed', async () => {
+    await supabase.query('delete from audio_files');
+    const [row] = pendingRows(1);
+    const late = row.file_path;
+    await supabase.insertRows([row]);
+    /**
+     * The real Supabase store; only the instant is injected: the transcriber's own `completed`
+     * write (a request we had stopped waiting for) lands just before the failed mark.
+     */
+    class TranscriberFinishesLate extends SupabaseFileStore {
+      override async moveStatus(
+        filePaths: string[],
+        from: readonly TranscriptionStatus[],
+        to: TranscriptionStatus,
+      ): Promise<string[]> {
+        if (to === TranscriptionStatus.Failed) {
+          await this.setStatus(late, TranscriptionStatus.Completed);
+        }
+        return super.moveStatus(filePaths, from, to);
+      }
+    }
+    const store = new TranscriberFinishesLate({
+      url: supabase.url,
+      serviceRoleKey: supabase.serviceRoleKey,
+    });
+    simulator = await TranscriberSimulator.start({
+      store,
+      port: 0,
+      latencyMs: 20,
+      failPattern: /./,
+      logger: quiet,
+    });
+    const config = testConfig(temporal, {
+      SUPABASE_URL: supabase.url,
+      SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey,
+      TRANSCRIBER_URL: simulator.url,
+      API_TOKEN: 'test-token-0123456789',
+      TRANSCRIBE_MAX_ATTEMPTS: '2',
+    });
+
+    const result = await runDispatch(config, store);
+
+    expect(result).toMatchObject({ found: 1, started: 1, succeeded: 1, failed: 0 });
+    expect(await supabase.statusOf(late)).toBe('completed');
+    expect(simulator.stats.requestsByPath.get(late)).toBe(2);
+    const fileResult: unknown = await temporal.env.client.workflow
+      .getHandle(transcribeWorkflowId(late))
+      .result();
+    expect(fileResult).toMatchObject({
+      filePath: late,
+      outcome: 'completed-by-earlier-request',
+      attempt: 2,
     });
   });
 });

@@ -197,7 +197,9 @@ export async function dispatchPendingFiles(input: DispatchInput = {}): Promise<D
 
   let capReached = false;
   for (;;) {
-    const remainingCap = settings.maxFilesPerRun - counts.found;
+    // Files taken into play; skipped rows don't count, or old bad rows would starve the rest.
+    const taken = counts.found - counts.invalid - counts.duplicates;
+    const remainingCap = settings.maxFilesPerRun - taken;
     if (remainingCap <= 0) {
       capReached = true;
       break;

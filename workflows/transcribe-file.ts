@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  log,
   proxyActivities,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
@@ -11,7 +12,9 @@ import type {
   TranscribeAudioFileResult,
   TranscribeFailureDetails,
 } from '../activities/transcribe-audio-file';
+import { TranscribeOutcome } from './transcribe-outcome';
 import type { TranscribeActivitySettings } from '../src/config/app-config';
+import { TranscriptionStatus } from '../src/files/transcription-status';
 
 export interface TranscribeFileInput {
   filePath: string;
@@ -63,7 +66,13 @@ export async function transcribeFile(input: TranscribeFileInput): Promise<Transc
     if (!(error instanceof ActivityFailure)) throw error;
     const attempts = attemptsMade(error, settings.maximumAttempts);
     const reason = describeActivityFailure(error, attempts);
-    await markFileFailed({ filePath, reason });
+    const marked = await markFileFailed({ filePath, reason });
+    // The transcriber finished a request we had stopped waiting for: the file is done after all.
+    // (`marked` is undefined when replaying histories recorded before the activity returned it.)
+    if (marked?.status === TranscriptionStatus.Completed) {
+      log.info('Row turned completed before it could be marked failed', { filePath, reason });
+      return { filePath, outcome: TranscribeOutcome.CompletedByEarlierRequest, attempt: attempts };
+    }
     const details: TranscriptionFailedDetails = { filePath, reason, attempts };
     throw ApplicationFailure.create({
       message: `Transcription of ${filePath} failed: ${reason}`,

@@ -27,7 +27,18 @@ export interface FileStore {
    */
   releaseProcessing(filePaths: string[]): Promise<string[]>;
 
-  /** Sets one row's status. Returns false when no row has that path. */
+  /**
+   * Conditional update: rows of these paths whose status is one of `from` get status `to`, in
+   * one statement per chunk, so a status written meanwhile by someone else (the transcriber's
+   * `completed`) is never overwritten. Returns the paths that were changed.
+   */
+  moveStatus(
+    filePaths: string[],
+    from: readonly TranscriptionStatus[],
+    to: TranscriptionStatus,
+  ): Promise<string[]>;
+
+  /** Sets one row's status unconditionally. Returns false when no row has that path. */
   setStatus(filePath: string, status: TranscriptionStatus): Promise<boolean>;
 
   /** The row's status, or null when there is no such row. */

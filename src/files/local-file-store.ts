@@ -146,23 +146,43 @@ export class LocalFileStore implements FileStore {
   }
 
   markProcessing(filePaths: string[]): Promise<string[]> {
-    return this.moveStatus(filePaths, TranscriptionStatus.Pending, TranscriptionStatus.Processing);
+    return this.moveStatus(
+      filePaths,
+      [TranscriptionStatus.Pending],
+      TranscriptionStatus.Processing,
+    );
   }
 
   releaseProcessing(filePaths: string[]): Promise<string[]> {
-    return this.moveStatus(filePaths, TranscriptionStatus.Processing, TranscriptionStatus.Pending);
+    return this.moveStatus(
+      filePaths,
+      [TranscriptionStatus.Processing],
+      TranscriptionStatus.Pending,
+    );
   }
 
-  private moveStatus(
+  moveStatus(
     filePaths: string[],
-    from: TranscriptionStatus,
+    from: readonly TranscriptionStatus[],
     to: TranscriptionStatus,
   ): Promise<string[]> {
+    const invalid = [...from, to].find((status) => !TRANSCRIPTION_STATUSES.includes(status));
+    if (invalid !== undefined) {
+      return Promise.reject(
+        new Error(
+          `moveStatus: "${String(invalid)}" is not one of ${TRANSCRIPTION_STATUSES.join(', ')}`,
+        ),
+      );
+    }
     const wanted = new Set(filePaths.filter((p): p is string => typeof p === 'string'));
     const changed = new Set<string>();
     for (const row of this.data) {
       const filePath = pathOf(row);
-      if (filePath !== null && wanted.has(filePath) && row.transcriptions_status === from) {
+      if (
+        filePath !== null &&
+        wanted.has(filePath) &&
+        from.includes(row.transcriptions_status as TranscriptionStatus)
+      ) {
         row.transcriptions_status = to;
         changed.add(filePath);
       }

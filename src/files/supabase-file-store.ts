@@ -142,30 +142,45 @@ export class SupabaseFileStore implements FileStore {
   }
 
   markProcessing(filePaths: string[]): Promise<string[]> {
-    return this.moveStatus(
+    return this.conditionalUpdate(
       'markProcessing',
       filePaths,
-      TranscriptionStatus.Pending,
+      [TranscriptionStatus.Pending],
       TranscriptionStatus.Processing,
     );
   }
 
   releaseProcessing(filePaths: string[]): Promise<string[]> {
-    return this.moveStatus(
+    return this.conditionalUpdate(
       'releaseProcessing',
       filePaths,
-      TranscriptionStatus.Processing,
+      [TranscriptionStatus.Processing],
       TranscriptionStatus.Pending,
     );
   }
 
-  /** Rows of these paths in status `from` get status `to`, in one conditional update per chunk. */
-  private async moveStatus(
-    operation: string,
+  moveStatus(
     filePaths: string[],
-    from: TranscriptionStatus,
+    from: readonly TranscriptionStatus[],
     to: TranscriptionStatus,
   ): Promise<string[]> {
+    return this.conditionalUpdate('moveStatus', filePaths, from, to);
+  }
+
+  /** Rows of these paths in a status of `from` get status `to`, one conditional update per chunk. */
+  private async conditionalUpdate(
+    operation: string,
+    filePaths: string[],
+    from: readonly TranscriptionStatus[],
+    to: TranscriptionStatus,
+  ): Promise<string[]> {
+    const invalid = [...from, to].find((status) => !TRANSCRIPTION_STATUSES.includes(status));
+    if (invalid !== undefined) {
+      throw new Error(
+        `${operation}: "${String(invalid)}" is not one of ${TRANSCRIPTION_STATUSES.join(', ')}`,
+      );
+    }
+    if (from.length === 0) return [];
     const unique = uniqueStrings(filePaths);
     if (unique.length === 0) return [];
     const changed = new Set<string>();
@@ -174,7 +189,7 @@ export class SupabaseFileStore implements FileStore {
         .from(this.table)
         .update({ transcriptions_status: to })
         .filter('file_path', 'in', postgrestList(chunk))
-        .eq('transcriptions_status', from)
+        .in('transcriptions_status', [...from])
         .select('file_path')
         .retry(false);
       this.check(operation, result);
