@@ -1,33 +1,44 @@
 /**
  * Fault case 13 of issue 4: a backlog of 2,000 pending files. The dispatch pages, continues as
  * new, keeps at most the configured window of file workflows in flight, and every history stays
- * small. Real Temporal dev server, the product's worker, the local store shared with a fast
- * simulator (several requests at once, as replicas behind one address would serve them).
+ * small. Real Temporal dev server, the product's worker, the Supabase store (supabase-js over
+ * HTTP against the PostgREST double, so paging 2,000 rows goes through the real client) shared
+ * with a fast simulator (several requests at once, as replicas behind one address would serve).
  */
 import { temporal as proto } from '@temporalio/proto';
 import { TranscriberSimulator } from '../../src/demo/transcriber-simulator';
 import { transcribeWorkflowId } from '../../src/files/file-path';
-import { LocalFileStore } from '../../src/files/local-file-store';
+import { SupabaseFileStore } from '../../src/files/supabase-file-store';
 import { dispatchPendingFiles } from '../../workflows';
+import { PostgrestDouble } from '../support/postgrest-double';
 import {
   createTestWorker,
   startTemporal,
   testConfig,
   type TemporalHarness,
 } from '../support/temporal-harness';
-import { historyEvents, pendingRows, printFigures, quiet } from './fault-support';
+import {
+  API_TOKEN,
+  historyEvents,
+  pendingRows,
+  printFigures,
+  quiet,
+  statusCounts,
+} from './fault-support';
 
 const FILES = Number(process.env.FAULTS_BACKLOG_FILES ?? 2_000);
 const WINDOW = 20;
 const CHILDREN_PER_RUN = 200;
 
 let temporal: TemporalHarness;
+let supabase: PostgrestDouble;
 
 beforeAll(async () => {
-  temporal = await startTemporal();
+  [temporal, supabase] = await Promise.all([startTemporal(), PostgrestDouble.start()]);
 });
 
 afterAll(async () => {
+  await supabase?.stop();
   await temporal?.stop();
 });
 
@@ -57,9 +68,12 @@ function maxChildrenInFlight(events: proto.api.history.v1.IHistoryEvent[]): numb
 }
 
 test('case 13: 2,000 pending files: pages, continues as new, all complete, small histories, never more than the window in flight', async () => {
-  const store = new LocalFileStore();
+  const store = new SupabaseFileStore({
+    url: supabase.url,
+    serviceRoleKey: supabase.serviceRoleKey,
+  });
   const rows = pendingRows(FILES);
-  await store.insert(rows);
+  await supabase.insertRows(rows);
   const simulator = await TranscriberSimulator.start({
     store,
     port: 0,
@@ -69,7 +83,10 @@ test('case 13: 2,000 pending files: pages, continues as new, all complete, small
   });
   try {
     const config = testConfig(temporal, {
-      SIMULATOR_PORT: String(new URL(simulator.url).port),
+      SUPABASE_URL: supabase.url,
+      SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey,
+      TRANSCRIBER_URL: simulator.url,
+      API_TOKEN,
       BATCH_SIZE: '100',
       MAX_CONCURRENT_TRANSCRIPTIONS: String(WINDOW),
       DISPATCH_CHILDREN_PER_RUN: String(CHILDREN_PER_RUN),
@@ -103,10 +120,7 @@ test('case 13: 2,000 pending files: pages, continues as new, all complete, small
     const dispatchSizes = runHistories.map((events) => events.length);
     const largestHistory = Math.max(...dispatchSizes, ...fileHistories.map((e) => e.length));
     const maxInFlight = Math.max(...runHistories.map(maxChildrenInFlight));
-    const statuses = store.rows().reduce<Record<string, number>>((counts, row) => {
-      counts[row.transcriptions_status] = (counts[row.transcriptions_status] ?? 0) + 1;
-      return counts;
-    }, {});
+    const statuses = await statusCounts(supabase);
     printFigures('case 13 backlog', {
       files: FILES,
       elapsedMs,

@@ -118,9 +118,9 @@ export function eventMillis(event: HistoryEvent): number {
 export function lastActivityStart(
   events: HistoryEvent[],
   activityType = 'transcribeAudioFile',
-): { attempt: number; startedAtMs: number; lastFailure: string | undefined } | undefined {
+): ActivityStartReading | undefined {
   const scheduled = new Map<string, string>();
-  let found: { attempt: number; startedAtMs: number; lastFailure: string | undefined } | undefined;
+  let found: ActivityStartReading | undefined;
   for (const event of events) {
     if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
       const name = event.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
@@ -133,13 +133,25 @@ export function lastActivityStart(
         attempt: attributes?.attempt ?? 0,
         startedAtMs: eventMillis(event),
         lastFailure: attributes?.lastFailure?.message ?? undefined,
+        lastFailureTimeoutType: attributes?.lastFailure?.timeoutFailureInfo?.timeoutType
+          ? temporal.api.enums.v1.TimeoutType[attributes.lastFailure.timeoutFailureInfo.timeoutType]
+          : undefined,
       };
     }
   }
   return found;
 }
 
+export interface ActivityStartReading {
+  attempt: number;
+  startedAtMs: number;
+  lastFailure: string | undefined;
+  /** E.g. TIMEOUT_TYPE_HEARTBEAT when the previous attempt timed out. */
+  lastFailureTimeoutType: string | undefined;
+}
+
 export interface PendingActivityReading {
+  activityType: string | undefined;
   attempt: number;
   state: string;
   lastFailure: string | undefined;
@@ -158,6 +170,7 @@ export async function pendingActivity(
   const millis = (value?: { seconds?: unknown; nanos?: number | null } | null) =>
     value ? Number(value.seconds ?? 0) * 1000 + Math.floor((value.nanos ?? 0) / 1e6) : undefined;
   return {
+    activityType: pending.activityType?.name ?? undefined,
     attempt: pending.attempt ?? 0,
     state: temporal.api.enums.v1.PendingActivityState[pending.state ?? 0],
     lastFailure: pending.lastFailure?.message ?? undefined,

@@ -79,13 +79,19 @@ function startDispatch(appConfig: AppConfig, name: string, storeRetry?: StoreRet
 }
 
 describe('case 7: Supabase unavailable or erroring when the dispatch reads it', () => {
-  test('7a: unreachable for a while: the store activities retry with backoff, no row changes, then the same dispatch takes them all', async () => {
+  test('7a: unreachable for a while when the pending rows are read: the list activity retries with backoff, no row changes, then the same dispatch takes them all', async () => {
     const rows = pendingRows(4);
     await supabase.insertRows(rows);
     const appConfig = config();
     const storeRetry = { initialIntervalMs: 200, maximumIntervalMs: 800, maximumAttempts: 30 };
     const worker = await createTestWorker(temporal, appConfig, store);
-    supabase.setFailure('refuse');
+    // Only the read of pending rows (the other reads and writes go through): the outage meets
+    // listPendingFiles itself, after the dispatch has checked for stuck rows.
+    supabase.setFailure(
+      'refuse',
+      ({ method, url }) =>
+        method === 'GET' && url.searchParams.get('transcriptions_status') === 'eq.pending',
+    );
 
     const figures = await worker.runUntil(async () => {
       const dispatch = await startDispatch(appConfig, 'store-down', storeRetry);
@@ -107,6 +113,7 @@ describe('case 7: Supabase unavailable or erroring when the dispatch reads it', 
       return { reading: reading!, statusesDuringOutage, intervalsMs, result };
     });
     printFigures('case 7a store unreachable', {
+      activity: figures.reading.activityType,
       attemptsSeen: figures.reading.attempt,
       lastFailure: figures.reading.lastFailure,
       retryIntervalsMsByFailedAttempt: figures.intervalsMs,
@@ -114,8 +121,11 @@ describe('case 7: Supabase unavailable or erroring when the dispatch reads it', 
       dispatch: figures.result,
       statusesAfter: await statusCounts(supabase),
     });
+    expect(figures.reading.activityType).toBe('listPendingFiles');
     expect(figures.reading.lastFailure).toContain(`Supabase (${new URL(supabase.url).host})`);
+    expect(figures.reading.lastFailure).toContain('listPending');
     expect(figures.statusesDuringOutage).toEqual({ pending: 4 });
+    expect(Object.keys(figures.intervalsMs).length).toBeGreaterThan(0);
     for (const [attempt, ms] of Object.entries(figures.intervalsMs)) {
       expect(ms).toBe(Math.min(200 * 2 ** (Number(attempt) - 1), 800));
     }
@@ -248,7 +258,9 @@ test('case 12: empty, malformed and duplicated file_path rows are reported and l
     { ...good[0], created_at: at(5) },
   ];
   await supabase.insertRows([...bad, ...good]);
-  const appConfig = config({ BATCH_SIZE: '3' });
+  // A per-run cap below the rows read: skipped rows must not use it up, or old bad rows would
+  // starve every valid file behind them.
+  const appConfig = config({ BATCH_SIZE: '3', MAX_FILES_PER_RUN: '4' });
   const worker = await createTestWorker(temporal, appConfig, store);
   const logs = captureWorkerLogs();
   const result = await worker.runUntil(
@@ -272,6 +284,7 @@ test('case 12: empty, malformed and duplicated file_path rows are reported and l
     started: 3,
     succeeded: 3,
     failed: 0,
+    capReached: false,
   });
   expect(result.skippedRows.map((row) => row.reason)).toEqual([
     'file_path is empty',

@@ -148,6 +148,7 @@ test('case 1: SIGKILL of the worker mid-transcription: retried within about the 
     heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
     startToCloseMs: START_TO_CLOSE_MS,
     retryCause: retry.lastFailure,
+    retryCauseTimeoutType: retry.lastFailureTimeoutType,
     outcome: fileResult.outcome,
     requestsForFile: simulator.stats.requestsByPath.get(slow),
     maxConcurrentPerPath: simulator.stats.maxConcurrentPerPath,
@@ -155,7 +156,9 @@ test('case 1: SIGKILL of the worker mid-transcription: retried within about the 
   });
 
   expect(retry.attempt).toBe(2);
-  expect(retryDelayMs).toBeLessThan(START_TO_CLOSE_MS / 2);
+  // The proof that the retry came from the heartbeat timeout, not the hour-long start-to-close
+  // (the delay itself is only printed: this machine's timing is noisy).
+  expect(retry.lastFailureTimeoutType).toBe('TIMEOUT_TYPE_HEARTBEAT');
   expect(fileResult.outcome).toBe('completed-by-earlier-request');
   expect(simulator.stats.requestsByPath.get(slow)).toBe(1);
   expect(simulator.stats.maxConcurrentPerPath).toBe(1);

@@ -42,6 +42,7 @@ export class PostgrestDouble {
   requestCount = 0;
 
   private failure: FailureMode = null;
+  private failureApplies: (request: { method: string; url: URL }) => boolean = () => true;
   private readonly sockets = new Set<import('node:net').Socket>();
 
   private constructor(
@@ -143,10 +144,15 @@ export class PostgrestDouble {
 
   /**
    * From now on answer every request with this HTTP status and a PostgREST-style JSON error, or
-   * close the socket without answering ('refuse'); null restores normal service.
+   * close the socket without answering ('refuse'); null restores normal service. With `onlyIf`,
+   * only the requests it accepts fail (e.g. the read of pending rows, not the other reads).
    */
-  setFailure(mode: FailureMode): void {
+  setFailure(
+    mode: FailureMode,
+    onlyIf: (request: { method: string; url: URL }) => boolean = () => true,
+  ): void {
     this.failure = mode;
+    this.failureApplies = onlyIf;
   }
 
   /** Closes the server and every open connection, drops the schema, ends the pool. */
@@ -166,7 +172,12 @@ export class PostgrestDouble {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.requestCount += 1;
-    const failure = this.failure;
+    const failure = this.failureApplies({
+      method: req.method ?? 'GET',
+      url: new URL(req.url ?? '/', 'http://double'),
+    })
+      ? this.failure
+      : null;
     if (failure === 'refuse') {
       req.socket.destroy();
       return;
