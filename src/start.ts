@@ -72,19 +72,28 @@ async function main(): Promise<void> {
     });
     const seeded = await seedDemoStore(localStore);
     store = localStore;
-    simulator = await TranscriberSimulator.start({
-      store,
-      host: '127.0.0.1',
-      port: config.simulator.port,
-      latencyMs: config.simulator.latencyMs,
-      failPattern: config.simulator.failPattern
-        ? new RegExp(config.simulator.failPattern)
-        : undefined,
-      logger: new Logger('simulator'),
-    });
     logger.warn(DEMO_NOTICE);
+    if (config.simulator.enabled) {
+      simulator = await TranscriberSimulator.start({
+        store,
+        host: '127.0.0.1',
+        port: config.simulator.port,
+        latencyMs: config.simulator.latencyMs,
+        failPattern: config.simulator.failPattern
+          ? new RegExp(config.simulator.failPattern)
+          : undefined,
+        logger: new Logger('simulator'),
+      });
+    } else {
+      logger.warn(
+        `TRANSCRIBER_URL is set: the demo sends its files to ${config.transcriber.url} instead of the built-in simulator. A real api-transcriber writes its results to Supabase, not to the demo store, so the demo rows will not turn completed; use this to check connectivity`,
+      );
+    }
     logger.warn(
-      `Demo store: ${localStore.count()} rows (${seeded} seeded now) in ${path.join(config.dataDir, 'demo-store.json')}; simulator at ${simulator.url}, ${config.simulator.latencyMs} ms per file`,
+      `Demo store: ${localStore.count()} rows (${seeded} seeded now) in ${path.join(config.dataDir, 'demo-store.json')}; ` +
+        (simulator
+          ? `simulator at ${simulator.url}, ${config.simulator.latencyMs} ms per file`
+          : `transcriber at ${config.transcriber.url}`),
     );
   } else {
     store = new SupabaseFileStore(config.supabase!);

@@ -51,6 +51,8 @@ export interface AppConfig {
     token?: string;
   };
   simulator: {
+    /** Started by `npm start`: demo mode without TRANSCRIBER_URL. */
+    enabled: boolean;
     port: number;
     latencyMs: number;
     failPattern?: string;

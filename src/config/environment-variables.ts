@@ -85,7 +85,13 @@ export class EnvironmentVariables {
     message: 'TRANSCRIBER_URL must be an http(s) URL, e.g. http://api-transcriber:8001',
   })
   TRANSCRIBER_URL?: string;
-  @IsOptional() @IsString() @MinLength(1) TRANSCRIBER_MODEL?: string;
+  // The contract (DESIGN §2): any other model gets HTTP 400, which would fail every file at once.
+  @IsOptional()
+  @IsIn(['base'], {
+    message:
+      'TRANSCRIBER_MODEL must be "base": api-transcriber answers any other model with HTTP 400',
+  })
+  TRANSCRIBER_MODEL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) TRANSCRIBER_REQUEST_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) TRANSCRIBE_WATCH_DEADLINE_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) TRANSCRIBE_STATUS_POLL_INTERVAL_MS?: number;

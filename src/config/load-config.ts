@@ -48,11 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'TRANSCRIBER_URL is required with Supabase, e.g. http://api-transcriber:8001 inside the watchme-network',
     );
   }
-  if (demoMode && vars.TRANSCRIBER_URL) {
-    problems.push(
-      'TRANSCRIBER_URL is set but Supabase is not: in demo mode the built-in simulator plays the transcriber (a real one would write to Supabase, not to the demo store). Set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY as well, or unset TRANSCRIBER_URL',
-    );
-  }
   if (!demoMode && !vars.API_TOKEN) {
     problems.push('API_TOKEN is required outside demo mode (at least 16 characters)');
   }
@@ -146,6 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       token: vars.API_TOKEN,
     },
     simulator: {
+      // Demo mode with TRANSCRIBER_URL checks connectivity to a real transcriber (npm start warns
+      // that it writes to Supabase, not to the demo store); the simulator then stays off.
+      enabled: demoMode && !vars.TRANSCRIBER_URL,
       port: simulatorPort,
       latencyMs: vars.SIMULATOR_LATENCY_MS ?? 1500,
       failPattern: vars.SIMULATOR_FAIL_PATTERN || undefined,
