@@ -4,9 +4,11 @@
  * `npm run replay -- --open`                                 every open workflow of this product
  *
  * Replays against the current workflow code (WORKFLOW_BUNDLE_PATH when set, else this checkout's
- * workflows/); prints OK or the first mismatch for each; exits 0 when all replay, 1 on a
- * mismatch, 2 when nothing could be replayed (bad arguments, file, workflow id or server). Run it
- * over the open workflows before deploying a new worker (README, upgrade steps).
+ * workflows/); prints OK or the first mismatching event for each as it replays (histories are
+ * fetched from the server 10 at a time), then `replay: N replayed, K OK, M mismatched`; exits 0
+ * when all replay, 1 on a mismatch, 2 when nothing could be replayed (bad arguments, file,
+ * workflow id or server). Run it over the open workflows before deploying a new worker (README,
+ * upgrade steps). Tested as built in test/replay/replay-command.test.ts.
  */
 import 'reflect-metadata';
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';

@@ -11,7 +11,7 @@ import {
   formatOutcome,
   HistoryFileError,
   readHistoryFile,
-  replayHistories,
+  replayHistoryStream,
   type NamedHistory,
 } from './replay-histories';
 
@@ -51,69 +51,122 @@ class ReplayInputError extends Error {}
 /** gRPC status NOT_FOUND: what fetching the history of an unknown workflow id answers. */
 const GRPC_NOT_FOUND = 5;
 
-async function fromServer(
-  ids: string[],
-  runId: string | undefined,
-  open: boolean,
-  options: ReplayCommandOptions,
-): Promise<NamedHistory[]> {
-  const config = loadConfig(options.env ?? process.env);
-  const { address, namespace } = config.temporal;
-  let connection: Connection;
-  try {
-    connection = await Connection.connect({
+/**
+ * Histories fetched from the server at most this many at a time (ahead of the replay, which
+ * takes one at a time): `--open` over a backlog of thousands of file workflows must not send
+ * thousands of GetWorkflowExecutionHistory calls at once, nor hold every history in memory.
+ */
+export const HISTORY_FETCH_CONCURRENCY = 10;
+
+const OPEN_WORKFLOWS_QUERY =
+  "ExecutionStatus = 'Running' AND WorkflowType IN ('dispatchPendingFiles', 'transcribeFile')";
+
+interface FetchTarget {
+  workflowId: string;
+  runId?: string;
+  /** Listed by --open (may close and disappear before its history is fetched). */
+  listed: boolean;
+}
+
+type Fetched = NamedHistory | { name: string; gone: true };
+
+/**
+ * Yields the results of `fetch` in the order of `items`, with at most `limit` fetches in flight.
+ * Stops fetching when the consumer stops; a failed fetch rethrows when its turn comes.
+ */
+export async function* mapConcurrent<T, R>(
+  items: AsyncIterable<T> | Iterable<T>,
+  limit: number,
+  fetch: (item: T) => Promise<R>,
+): AsyncGenerator<R> {
+  const window: Array<Promise<R>> = [];
+  for await (const item of items) {
+    const pending = fetch(item);
+    // Awaited in turn below; until then a rejection must not count as unhandled.
+    pending.catch(() => undefined);
+    window.push(pending);
+    if (window.length >= limit) yield await window.shift()!;
+  }
+  while (window.length > 0) yield await window.shift()!;
+}
+
+class ServerHistories {
+  private constructor(
+    private readonly connection: Connection,
+    private readonly client: Client,
+    private readonly address: string,
+    private readonly namespace: string,
+  ) {}
+
+  static async connect(options: ReplayCommandOptions): Promise<ServerHistories> {
+    const config = loadConfig(options.env ?? process.env);
+    const { address, namespace } = config.temporal;
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({
+        address,
+        connectTimeout: options.connectTimeoutMs ?? 10_000,
+      });
+    } catch (error) {
+      throw new ReplayInputError(
+        `cannot reach the Temporal server at ${address} (TEMPORAL_ADDRESS): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return new ServerHistories(
+      connection,
+      new Client({ connection, namespace }),
       address,
-      connectTimeout: options.connectTimeoutMs ?? 10_000,
-    });
-  } catch (error) {
-    throw new ReplayInputError(
-      `cannot reach the Temporal server at ${address} (TEMPORAL_ADDRESS): ${(error as Error).message}`,
-      { cause: error },
+      namespace,
     );
   }
-  try {
-    const client = new Client({ connection, namespace });
-    const targets: Array<{ workflowId: string; runId?: string }> = ids.map((workflowId) => ({
-      workflowId,
-      runId,
-    }));
-    if (open) {
-      const query = `ExecutionStatus = 'Running' AND WorkflowType IN ('dispatchPendingFiles', 'transcribeFile')`;
-      for await (const execution of client.workflow.list({ query })) {
-        targets.push({ workflowId: execution.workflowId, runId: execution.runId });
+
+  /** The given workflows, then (with `open`) every open workflow of this product. */
+  histories(ids: string[], runId: string | undefined, open: boolean): AsyncGenerator<Fetched> {
+    const client = this.client;
+    async function* targets(): AsyncGenerator<FetchTarget> {
+      for (const workflowId of ids) yield { workflowId, runId, listed: false };
+      if (!open) return;
+      for await (const execution of client.workflow.list({ query: OPEN_WORKFLOWS_QUERY })) {
+        yield { workflowId: execution.workflowId, runId: execution.runId, listed: true };
       }
     }
-    return await Promise.all(
-      targets.map(async ({ workflowId, runId: run }) => {
-        try {
-          return {
-            name: run ? `${workflowId} (run ${run})` : workflowId,
-            workflowId,
-            history: await client.workflow.getHandle(workflowId, run).fetchHistory(),
-          };
-        } catch (error) {
-          if (
-            error instanceof WorkflowNotFoundError ||
-            (isGrpcServiceError(error) && Number(error.code) === GRPC_NOT_FOUND)
-          ) {
-            throw new ReplayInputError(
-              `no workflow ${workflowId}${run ? ` with run ${run}` : ''} in namespace ` +
-                `${namespace} on ${address} (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE)`,
-              { cause: error },
-            );
-          }
-          if (error instanceof NamespaceNotFoundError) {
-            throw new ReplayInputError(
-              `namespace ${namespace} (TEMPORAL_NAMESPACE) does not exist on ${address}`,
-              { cause: error },
-            );
-          }
-          throw error;
-        }
-      }),
-    );
-  } finally {
-    await connection.close();
+    return mapConcurrent(targets(), HISTORY_FETCH_CONCURRENCY, (target) => this.fetch(target));
+  }
+
+  private async fetch({ workflowId, runId, listed }: FetchTarget): Promise<Fetched> {
+    const name = runId && !listed ? `${workflowId} (run ${runId})` : workflowId;
+    try {
+      return {
+        name,
+        workflowId,
+        history: await this.client.workflow.getHandle(workflowId, runId).fetchHistory(),
+      };
+    } catch (error) {
+      const notFound =
+        error instanceof WorkflowNotFoundError ||
+        (isGrpcServiceError(error) && Number(error.code) === GRPC_NOT_FOUND);
+      // Listed as running a moment ago, closed and deleted since: nothing left to replay.
+      if (notFound && listed) return { name, gone: true };
+      if (notFound) {
+        throw new ReplayInputError(
+          `no workflow ${workflowId}${runId ? ` with run ${runId}` : ''} in namespace ` +
+            `${this.namespace} on ${this.address} (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE)`,
+          { cause: error },
+        );
+      }
+      if (error instanceof NamespaceNotFoundError) {
+        throw new ReplayInputError(
+          `namespace ${this.namespace} (TEMPORAL_NAMESPACE) does not exist on ${this.address}`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
   }
 }
 
@@ -158,27 +211,49 @@ export async function runReplayCommand(
       io.err('replay: --run-id needs exactly one --workflow-id');
       return ReplayExitCode.Error;
     }
-    const histories = [
-      ...(await Promise.all(files.map(readHistoryFile))),
-      ...(ids.length > 0 || values.open
-        ? await fromServer(ids, values['run-id'], Boolean(values.open), options)
-        : []),
-    ];
-    if (histories.length === 0) {
-      io.out('Nothing to replay: no open workflows');
-      return ReplayExitCode.Ok;
+    // Files are read (and checked) up front: a bad one ends the command before any replay.
+    const fileHistories = await Promise.all(files.map(readHistoryFile));
+    const runId = values['run-id'];
+    const open = Boolean(values.open);
+    const server = ids.length > 0 || open ? await ServerHistories.connect(options) : undefined;
+    try {
+      let gone = 0;
+      // Fetched while earlier histories replay, a few at a time; printed as each one replays.
+      async function* histories(): AsyncGenerator<NamedHistory> {
+        yield* fileHistories;
+        if (!server) return;
+        for await (const fetched of server.histories(ids, runId, open)) {
+          if ('gone' in fetched) {
+            gone += 1;
+            io.out(`GONE     ${fetched.name}: closed and deleted before its history was fetched`);
+          } else {
+            yield fetched;
+          }
+        }
+      }
+      let replayed = 0;
+      let failed = 0;
+      for await (const outcome of replayHistoryStream(
+        histories(),
+        options.workflows ?? { workflowsPath: require.resolve('../../workflows') },
+      )) {
+        replayed += 1;
+        if (!outcome.ok) failed += 1;
+        io.out(formatOutcome(outcome));
+        if (!outcome.ok && verbose) io.out(`         ${outcome.error}`);
+      }
+      if (replayed === 0 && gone === 0) {
+        io.out('Nothing to replay: no open workflows');
+        return ReplayExitCode.Ok;
+      }
+      io.out(
+        `replay: ${replayed} replayed, ${replayed - failed} OK, ${failed} mismatched` +
+          (gone > 0 ? `, ${gone} gone before they could be fetched` : ''),
+      );
+      return failed > 0 ? ReplayExitCode.Mismatch : ReplayExitCode.Ok;
+    } finally {
+      await server?.close();
     }
-    const outcomes = await replayHistories(
-      histories,
-      options.workflows ?? { workflowsPath: require.resolve('../../workflows') },
-    );
-    for (const outcome of outcomes) {
-      io.out(formatOutcome(outcome));
-      if (!outcome.ok && verbose) io.out(`         ${outcome.error}`);
-    }
-    const failed = outcomes.filter((outcome) => !outcome.ok).length;
-    io.out(`replay: ${outcomes.length - failed} OK, ${failed} mismatched`);
-    return failed > 0 ? ReplayExitCode.Mismatch : ReplayExitCode.Ok;
   } catch (error) {
     const known = error instanceof HistoryFileError || error instanceof ReplayInputError;
     io.err(`replay: ${error instanceof Error ? error.message : String(error)}`);

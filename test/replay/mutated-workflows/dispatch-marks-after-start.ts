@@ -1,8 +1,9 @@
 /**
  * A DELIBERATELY CHANGED copy of workflows/dispatch-pending-files.ts, for the replay guard test
- * (test/replay/replay-guard.test.ts): identical except for the block marked MUTATION below, a
- * plausible refactor that breaks determinism. Never register it with a worker. It is a snapshot:
- * it need not follow later changes of the real workflow.
+ * (test/replay/replay-fixtures.test.ts, "the guard catches a nondeterministic change", and the
+ * mismatch cases of test/replay/replay-command.test.ts): identical except for the block marked
+ * MUTATION below, a plausible refactor that breaks determinism. Never register it with a worker.
+ * It is a snapshot: it need not follow later changes of the real workflow.
  */
 import {
   ChildWorkflowFailure,

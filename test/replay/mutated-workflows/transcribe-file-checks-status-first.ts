@@ -1,9 +1,11 @@
 /**
  * A DELIBERATELY CHANGED version of workflows/transcribe-file.ts, for the replay guard test
- * (test/replay/replay-guard.test.ts): before transcribing, it asks the store for the row's
- * status through an activity (the block marked MUTATION), a plausible change that adds a
- * command ahead of the ones recorded. The rest is the real workflow's happy path. Never
- * register it with a worker.
+ * (test/replay/replay-fixtures.test.ts, "the guard catches a nondeterministic change", and the
+ * mismatch cases of test/replay/replay-command.test.ts): before transcribing, it asks the store
+ * for the row's status through an activity (the block marked MUTATION), a plausible change that
+ * adds a command ahead of the ones recorded. The rest is the real workflow's happy path. Never
+ * register it with a worker. The same change made safe with patched() is in
+ * test/replay/patched-workflows/ (test/replay/patched-workflow.test.ts).
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { TranscriptionActivities } from '../../../activities';
