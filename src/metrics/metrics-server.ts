@@ -3,18 +3,29 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 /**
- * The worker's `GET /metrics`: the product's registry followed by the Temporal SDK's own
- * Prometheus exporter (Core telemetry, bound to loopback), so one scrape sees both.
+ * The worker's HTTP endpoints: `GET /metrics`, the product's registry followed by the Temporal
+ * SDK's own Prometheus exporter (Core telemetry, bound to loopback), so one scrape sees both;
+ * and `GET /healthz`, a liveness answer ("ok") that calls nothing, for container healthchecks.
+ * The worker starts this server only after it has registered the search attributes and upserted
+ * the schedule, so a 200 from /healthz also says that start-up got that far.
  */
 export async function startWorkerMetricsServer(options: {
   port: number;
   host?: string;
   registry: Registry;
   sdkMetricsUrl: string;
-}): Promise<{ server: Server; url: string }> {
+}): Promise<{ server: Server; url: string; healthUrl: string }> {
   const server = createServer((request, response) => {
-    if (request.method !== 'GET' || request.url !== '/metrics') {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics here\n');
+    const path = (request.url ?? '/').split('?')[0];
+    if ((request.method === 'GET' || request.method === 'HEAD') && path === '/healthz') {
+      response.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+      response.end(request.method === 'GET' ? 'ok\n' : undefined);
+      return;
+    }
+    if (request.method !== 'GET' || path !== '/metrics') {
+      response
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('only GET /metrics and GET /healthz here\n');
       return;
     }
     combinedMetrics(options.registry, options.sdkMetricsUrl).then(
@@ -30,7 +41,11 @@ export async function startWorkerMetricsServer(options: {
     server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}/metrics` };
+  return {
+    server,
+    url: `http://127.0.0.1:${port}/metrics`,
+    healthUrl: `http://127.0.0.1:${port}/healthz`,
+  };
 }
 
 export async function combinedMetrics(registry: Registry, sdkMetricsUrl: string): Promise<string> {
