@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { adminPageDir } from './admin-page/admin-page-assets';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { JSON_BODY_LIMIT, translateBodyErrors } from './common/request-body-error';
 
 /** Builds the Nest app with its global prefix, OpenAPI docs and admin page, not yet listening. */
 export async function createApi(
@@ -23,6 +24,10 @@ export async function createApi(
       response.setHeader('Cache-Control', 'no-cache');
     },
   });
+  // Registered here, not by Nest at init, so that translateBodyErrors sits right behind it and
+  // a body too large or not JSON gets a 413/400 that says what to send.
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.use(translateBodyErrors);
   // Prometheus scrapes /metrics by convention; everything else lives under /api.
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   const document = SwaggerModule.createDocument(

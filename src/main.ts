@@ -16,6 +16,8 @@ async function main(): Promise<void> {
     );
   }
   Logger.overrideLogger(createNestLogger(config));
+  // Temporal may be down now: the API's connection is lazy, so it starts anyway; the preflight
+  // below logs why, /api/health shows it, and the schedule endpoints answer 503 until it is back.
   const app = await createApi(
     { config, store: new SupabaseFileStore(config.supabase!) },
     createNestLogger(config),

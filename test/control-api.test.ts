@@ -2,14 +2,20 @@
  * The control API over HTTP (supertest), against a real Temporal dev server, a real worker and
  * the transcriber simulator as a real HTTP server. The store is the local demo store.
  */
+import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import type { AppConfig } from '../src/config/app-config';
 import { createApi } from '../src/create-api';
 import { TranscriberSimulator } from '../src/demo/transcriber-simulator';
+import { listFailedFiles } from '../src/files/failed-file-workflows';
 import { transcribeWorkflowId } from '../src/files/file-path';
 import { LocalFileStore } from '../src/files/local-file-store';
+import { freeLoopbackPort } from '../src/metrics/free-port';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
 import { upsertTranscriptionSchedule } from '../src/temporal/transcription-schedule';
 import {
   createTestWorker,
@@ -78,6 +84,29 @@ async function waitForWorkflow(workflowId: string): Promise<void> {
     .getHandle(workflowId)
     .result()
     .catch(() => undefined);
+}
+
+/** A new row whose transcription failed on every attempt; its workflow has ended. */
+async function addFailedFile(device: string): Promise<string> {
+  const path = await addPendingFile(device);
+  simulator.setFailPattern(new RegExp(device));
+  const workflowId = transcribeWorkflowId(path);
+  await temporal.env.client.workflow.start('transcribeFile', {
+    workflowId,
+    taskQueue: config.temporal.taskQueue,
+    args: [{ filePath: path, settings: config.transcribeActivity }],
+  });
+  await waitForWorkflow(workflowId);
+  simulator.setFailPattern(undefined);
+  expect(await store.getStatus(path)).toBe('failed');
+  return path;
+}
+
+/** An extra app on the same store and worker, with some config changed; closed by the caller. */
+async function startVariant(change: (base: AppConfig) => AppConfig): Promise<INestApplication> {
+  const app = await createApi({ config: change(config), store }, false);
+  await app.init();
+  return app;
 }
 
 beforeAll(async () => {
@@ -198,6 +227,7 @@ describe('PATCH /api/schedule', () => {
       .send({ everyHours: 6 })
       .expect(200);
     expect(body).toMatchObject({ cron: '0 */6 * * *', paused: true, note: 'hold' });
+    expect(body.nextRuns).toHaveLength(10);
     for (const run of body.nextRuns) expect(run).toMatch(/T(00|06|12|18):00:00\+09:00$/);
 
     // A restart with the unchanged SCHEDULE_CRON keeps the operator's change.
@@ -215,6 +245,7 @@ describe('PATCH /api/schedule', () => {
       .set(auth)
       .send({ cron: '0 9 * * *', timezone: 'UTC' })
       .expect(200);
+    expect(utc.body.nextRuns).toHaveLength(10);
     for (const run of utc.body.nextRuns) expect(run).toMatch(/T09:00:00\+00:00$/);
 
     await http()
@@ -233,11 +264,83 @@ describe('PATCH /api/schedule', () => {
     [{ cron: '61 * * * *' }, 'cron "61 * * * *" was refused by Temporal'],
     [{ everyHours: 6, timezone: 'Mars/Olympus' }, 'timezone must be an IANA time zone'],
     [{ everyHours: 6, interval: 6 }, 'property interval should not exist'],
+    [{ cron: null }, 'cron must be a string'],
+    [{ cron: 5 }, 'cron must be a string'],
+    [{ everyHours: null }, 'everyHours must be one of'],
+    [{ everyHours: '6' }, 'everyHours must be one of'],
+    [{ everyHours: 6, timezone: null }, 'timezone must be'],
   ])('%j → 400 naming what to fix', async (payload, message) => {
     const { body } = await http().patch('/api/schedule').set(auth).send(payload).expect(400);
     expect(messageOf(body)).toContain(message);
     expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
   });
+
+  test('a zone Intl accepts but Temporal refuses is reported as the zone, with the fix', async () => {
+    // Intl ignores case, so "asia/tokyo" passes validation; Temporal's tz lookup does not.
+    const { body } = await http()
+      .patch('/api/schedule')
+      .set(auth)
+      .send({ everyHours: 6, timezone: 'asia/tokyo' })
+      .expect(400);
+    const message = messageOf(body);
+    expect(message).toContain(
+      'timezone "asia/tokyo" was refused by Temporal: unknown time zone asia/tokyo',
+    );
+    expect(message).toContain('"Asia/Tokyo"');
+    expect(message).not.toContain('cron "');
+    const schedule = await http().get('/api/schedule').expect(200);
+    expect(schedule.body).toMatchObject({ cron: '0 */3 * * *', timezone: 'Asia/Tokyo' });
+  });
+});
+
+describe('request validation', () => {
+  test.each([
+    ['post', '/api/schedule/pause', { note: null }, 'note must be a string'],
+    ['post', '/api/schedule/resume', { note: ['x'] }, 'note must be a string'],
+    [
+      'post',
+      '/api/schedule/backfill',
+      { start: null, end: '2026-12-02T00:00:00+09:00' },
+      'start must be an ISO 8601',
+    ],
+    [
+      'post',
+      '/api/schedule/backfill',
+      { start: '2026-12-02T00:00:00+09:00', end: 1764600000000 },
+      'end must be an ISO 8601',
+    ],
+    ['post', '/api/files/retry', { filePath: null }, 'filePath must be a string'],
+    ['post', '/api/files/retry', { filePath: 42 }, 'filePath must be a string'],
+    ['post', '/api/files/retry-failed', { limit: null }, 'limit must be an integer'],
+    ['post', '/api/files/retry-failed', { limit: '5' }, 'limit must be an integer'],
+    ['post', '/api/files/retry-failed', { limit: 1.5 }, 'limit must be an integer'],
+  ] as const)('%s %s %j → 400 naming the field', async (method, path, payload, message) => {
+    const { body } = await http()[method](path).set(auth).send(payload).expect(400);
+    expect(messageOf(body)).toContain(message);
+  });
+
+  test.each([['/api/schedule/pause'], ['/api/schedule/backfill'], ['/api/files/retry']])(
+    '%s: malformed JSON → 400 saying so; a body over 100 KB → 413',
+    async (path) => {
+      const malformed = await http()
+        .post(path)
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .send('{"note": "unterminated')
+        .expect(400);
+      expect(malformed.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      expect(malformed.body.message).toContain('The request body is not valid JSON');
+
+      const tooLarge = await http()
+        .post(path)
+        .set(auth)
+        .send({ note: 'x'.repeat(200_000) })
+        .expect(413);
+      expect(tooLarge.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+      expect(tooLarge.body.message).toContain('larger than 100 KB');
+      expect(JSON.stringify(tooLarge.body)).not.toContain('xxxx');
+    },
+  );
 });
 
 describe('trigger and runs', () => {
@@ -294,6 +397,12 @@ describe('backfill', () => {
     ],
     [{ start: 'yesterday', end: '2026-12-02T00:00:00+09:00' }, 'start must be an ISO 8601'],
     [{ start: '2026-12-02T01:00:00+09:00', end: '2026-12-02T02:00:00+09:00' }, 'no slot'],
+    [
+      { start: '2026-12-02T00:00:00', end: '2026-12-02T06:00:00+09:00' },
+      'start must be a date-time with a zone offset or Z',
+    ],
+    [{ start: '2026-12-02T00:00:00Z', end: '2026-12-02' }, 'end must be a date-time with a zone'],
+    [{ start: '2026-12-02T00:00:00Z', end: '2026-12-02T06:00:00' }, 'add e.g. +09:00'],
   ])('%j → 400 (%s)', async (payload, message) => {
     const { body } = await http()
       .post('/api/schedule/backfill')
@@ -320,6 +429,25 @@ describe('backfill', () => {
       );
       return backfilled.length === 2 ? backfilled : undefined;
     }, 'both backfilled slots to run');
+    for (const run of started) await waitForWorkflow(run.workflowId);
+  });
+
+  test('start and end are both inclusive: 03:00–06:00 JST runs the 03:00 and the 06:00 slot', async () => {
+    const slots = ['2026-12-01T03:00:00+09:00', '2026-12-01T06:00:00+09:00'];
+    const { body } = await http()
+      .post('/api/schedule/backfill')
+      .set(auth)
+      .send({ start: slots[0], end: slots[1] })
+      .expect(200);
+    expect(body.slots).toEqual(slots);
+    // Temporal itself runs both, not only the slots the endpoint listed.
+    const started = await waitFor(async () => {
+      const runs = await http().get('/api/runs?limit=50').expect(200);
+      const backfilled = runs.body.filter((run: { scheduledAt: string | null }) =>
+        slots.includes(run.scheduledAt ?? ''),
+      );
+      return backfilled.length === 2 ? backfilled : undefined;
+    }, 'both slots of the inclusive range to run');
     for (const run of started) await waitForWorkflow(run.workflowId);
   });
 });
@@ -424,6 +552,84 @@ describe('failed files and re-runs', () => {
     for (const path of paths) await waitForWorkflow(transcribeWorkflowId(path));
     for (const path of paths) expect(await store.getStatus(path)).toBe('completed');
   });
+
+  test('a file whose row is completed by now is no longer listed (its retry would be a 409)', async () => {
+    const path = await addFailedFile('d-c0ffee01');
+    const listed = async (): Promise<string[]> =>
+      (await http().get('/api/files/failed?limit=200').expect(200)).body.map(
+        (file: { filePath: string }) => file.filePath,
+      );
+    await waitFor(
+      async () => ((await listed()).includes(path) ? true : undefined),
+      'the failed file to be listed',
+    );
+    // The transcriber finished it after all (e.g. a late answer): the row says completed.
+    await store.setStatus(path, 'completed');
+    expect(await listed()).not.toContain(path);
+  });
+
+  test('the listing examines a bounded number of failed runs, not all of retention', async () => {
+    const paths = [await addFailedFile('d-ba5eba11'), await addFailedFile('d-ba5eba11')];
+    const context = {
+      client: temporal.env.client,
+      store,
+      namespace: config.temporal.namespace,
+      uiUrl: config.temporal.uiUrl,
+      timezone: config.schedule.timezone,
+    };
+    const all = await waitFor(async () => {
+      const files = await listFailedFiles(context, 200);
+      const found = files.filter((file) => paths.includes(file.filePath));
+      return found.length === 2 ? files : undefined;
+    }, 'both failed files to be visible');
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    // The two newest failures; only as many executions as allowed are looked at.
+    const one = await listFailedFiles(context, 200, { pageSize: 1, maxExamined: 1 });
+    expect(one).toHaveLength(1);
+    expect(paths).toContain(one[0].filePath);
+    const two = await listFailedFiles(context, 200, { pageSize: 1, maxExamined: 2 });
+    expect(two.map((file) => file.filePath).sort()).toEqual([...paths].sort());
+    for (const path of paths) await store.setStatus(path, 'completed');
+  });
+});
+
+describe('times in the live schedule zone', () => {
+  test('after PATCH timezone UTC, runs and failed files are written in UTC too', async () => {
+    const path = await addFailedFile('d-0ddba11a');
+    const runs = await http().get('/api/runs?limit=5').expect(200);
+    expect(runs.body.length).toBeGreaterThan(0);
+    try {
+      await http()
+        .patch('/api/schedule')
+        .set(auth)
+        .send({ cron: '0 9 * * *', timezone: 'UTC' })
+        .expect(200);
+      const schedule = await http().get('/api/schedule').expect(200);
+      expect(schedule.body.nextRuns).toHaveLength(10);
+      for (const run of schedule.body.nextRuns) expect(run).toMatch(/\+00:00$/);
+
+      const utcRuns = await http().get('/api/runs?limit=5').expect(200);
+      expect(utcRuns.body.length).toBeGreaterThan(0);
+      for (const run of utcRuns.body) {
+        expect(run.startedAt).toMatch(/\+00:00$/);
+        if (run.scheduledAt) expect(run.scheduledAt).toMatch(/\+00:00$/);
+      }
+      const failed = await waitFor(async () => {
+        const { body } = await http().get('/api/files/failed').expect(200);
+        return body.find((file: { filePath: string }) => file.filePath === path);
+      }, 'the failed file to be listed');
+      expect(failed.failedAt).toMatch(/\+00:00$/);
+    } finally {
+      await http()
+        .patch('/api/schedule')
+        .set(auth)
+        .send({ everyHours: 3, timezone: 'Asia/Tokyo' })
+        .expect(200);
+      await store.setStatus(path, 'completed');
+    }
+    const back = await http().get('/api/runs?limit=5').expect(200);
+    for (const run of back.body) expect(run.startedAt).toMatch(/\+09:00$/);
+  });
 });
 
 describe('GET /api/health', () => {
@@ -431,6 +637,16 @@ describe('GET /api/health', () => {
     const { body } = await http().get('/api/health').expect(200);
     expect(body.status).toBe('ok');
     expect(Object.keys(body.details)).toEqual(['temporal', 'transcriber', 'supabase']);
+  });
+
+  test('checks Temporal over the shared client, opening no connection per request', async () => {
+    const connect = jest.spyOn(Connection, 'connect');
+    try {
+      for (let i = 0; i < 3; i++) await http().get('/api/health').expect(200);
+      expect(connect).not.toHaveBeenCalled();
+    } finally {
+      connect.mockRestore();
+    }
   });
 
   test('503 with the reason when the transcriber is down or its host does not resolve', async () => {
@@ -445,7 +661,7 @@ describe('GET /api/health', () => {
     const down = await request(refused.getHttpServer()).get('/api/health').expect(503);
     await refused.close();
     expect(down.body.details.transcriber.status).toBe('down');
-    expect(down.body.details.transcriber.reason).toContain('connection refused');
+    expect(down.body.details.transcriber.reason).toMatch(/^api-transcriber: connection refused/);
     expect(down.body.details.temporal.status).toBe('up');
 
     const dns = await createApi(
@@ -462,7 +678,7 @@ describe('GET /api/health', () => {
     const unresolved = await request(dns.getHttpServer()).get('/api/health').expect(503);
     await dns.close();
     expect(unresolved.body.details.transcriber.reason).toContain(
-      'DNS lookup failed for host.docker.internal',
+      'api-transcriber: DNS lookup failed for host.docker.internal',
     );
     expect(unresolved.body.details.transcriber.reason).toContain('http://api-transcriber:8001');
   });
@@ -499,5 +715,176 @@ describe('GET /api/docs', () => {
     expect(body.components.schemas.UpdateScheduleDto.properties.everyHours.enum).toEqual([
       1, 2, 3, 4, 6, 8, 12, 24,
     ]);
+  });
+
+  test('every endpoint documents its 2xx schema; mutating ones bearer auth and 401; errors their body', async () => {
+    const { body: doc } = await http().get('/api/docs-json').expect(200);
+    type Schema = { $ref?: string; type?: string; items?: Schema; properties?: object };
+    type Operation = {
+      responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+      requestBody?: object;
+      security?: object[];
+    };
+    const resolve = (schema: Schema): Schema =>
+      schema.$ref
+        ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')]
+        : schema;
+    /** A schema with substance: an object with properties, an array of such, or text. */
+    const described = (schema: Schema | undefined): boolean => {
+      if (!schema) return false;
+      const resolved = resolve(schema);
+      if (!resolved) return false;
+      if (resolved.type === 'array') return described(resolved.items);
+      if (resolved.type === 'string') return true;
+      return Object.keys(resolved.properties ?? {}).length > 0;
+    };
+    const problems: string[] = [];
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods as Record<string, Operation>).map(([method, op]) => ({
+        path,
+        method,
+        op,
+      })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(11);
+    for (const { path, method, op } of operations) {
+      const name = `${method.toUpperCase()} ${path}`;
+      const { responses } = op;
+      const ok = Object.entries(responses).filter(([status]) => /^2\d\d$/.test(status));
+      if (ok.length === 0) problems.push(`${name}: no 2xx response`);
+      for (const [status, response] of ok) {
+        const schemas = Object.values(response.content ?? {}).map((content) => content.schema);
+        if (!schemas.some(described)) problems.push(`${name}: ${status} has no response schema`);
+      }
+      for (const [status, response] of Object.entries(responses)) {
+        if (!/^[45]\d\d$/.test(status)) continue;
+        const schema = response.content?.['application/json']?.schema;
+        if (!described(schema)) problems.push(`${name}: ${status} has no error body schema`);
+      }
+      if (path.startsWith('/api/') && !responses['503']) problems.push(`${name}: no 503`);
+      if (op.requestBody && !responses['400']) problems.push(`${name}: body but no 400`);
+      if (op.requestBody && !responses['413']) problems.push(`${name}: body but no 413`);
+      if (['post', 'patch', 'put', 'delete'].includes(method)) {
+        if (!(op.security ?? []).some((entry) => 'bearer' in entry)) {
+          problems.push(`${name}: mutating but no bearer auth`);
+        }
+        if (!responses['401']) problems.push(`${name}: mutating but no 401`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(doc.paths['/api/files/retry'].post.responses).toHaveProperty('404');
+    expect(doc.paths['/api/files/retry'].post.responses).toHaveProperty('409');
+    expect(doc.components.schemas.ScheduleDetailsDto.properties).toEqual(
+      expect.objectContaining({ nextRuns: expect.any(Object), recentRuns: expect.any(Object) }),
+    );
+  });
+});
+
+describe('a schedule that does not exist yet', () => {
+  test.each([
+    ['get', '/api/schedule', undefined],
+    ['post', '/api/schedule/pause', {}],
+    ['post', '/api/schedule/resume', {}],
+    ['post', '/api/schedule/trigger', {}],
+    ['patch', '/api/schedule', { everyHours: 6 }],
+    [
+      'post',
+      '/api/schedule/backfill',
+      { start: '2026-12-02T03:00:00+09:00', end: '2026-12-02T06:00:00+09:00' },
+    ],
+  ] as const)('%s %s → 503 saying the worker creates it', async (method, path, payload) => {
+    const scheduleId = `never-created-${randomUUID()}`;
+    const app = await startVariant((base) => ({
+      ...base,
+      schedule: { ...base.schedule, id: scheduleId },
+    }));
+    try {
+      const call = request(app.getHttpServer())[method](path).set(auth);
+      const { body } = await (payload ? call.send(payload) : call).expect(503);
+      expect(body.message).toContain(
+        `schedule "${scheduleId}" does not exist yet; the worker creates it when it starts`,
+      );
+      // Runs still list, in the configured zone.
+      await request(app.getHttpServer()).get('/api/runs?limit=1').expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Temporal down when the API starts', () => {
+  test('the API starts; health gives the reason; the endpoints answer 503 with it', async () => {
+    const address = `127.0.0.1:${await freeLoopbackPort()}`;
+    const app = await startVariant((base) => ({
+      ...base,
+      temporal: { ...base.temporal, address },
+    }));
+    const server = app.getHttpServer();
+    try {
+      const health = await request(server).get('/api/health').expect(503);
+      expect(health.body.details.temporal).toMatchObject({
+        status: 'down',
+        target: address,
+        problem: 'refused',
+      });
+      expect(health.body.details.temporal.reason).toContain(
+        `temporal: connection refused by ${address}`,
+      );
+      expect(health.body.details.transcriber.status).toBe('up');
+
+      for (const call of [
+        () => request(server).get('/api/schedule'),
+        () => request(server).get('/api/runs'),
+        () => request(server).get('/api/files/failed'),
+        () => request(server).post('/api/schedule/pause').set(auth).send({}),
+      ]) {
+        const started = Date.now();
+        const { body } = await call().expect(503);
+        expect(body.message).toContain(`Temporal is unreachable: connection refused by ${address}`);
+        expect(body.message).toContain('start the Temporal server');
+        expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
+        // A prompt answer, not the SDK's 20 s of retries.
+        expect(Date.now() - started).toBeLessThan(8_000);
+      }
+      const metrics = await request(server).get('/metrics').expect(200);
+      expect(metrics.text).not.toMatch(/^transcription_schedule_paused /m);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('search attributes', () => {
+  test('the API registers them in its namespace at start, and a second start changes nothing', async () => {
+    const namespace = `api-attributes-${randomUUID().slice(0, 8)}`;
+    const { connection } = temporal.env;
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    const registered = async (): Promise<string[]> =>
+      Object.keys(
+        (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ??
+          {},
+      );
+    await waitFor(
+      () =>
+        registered().then(
+          () => true,
+          () => undefined,
+        ),
+      'the new namespace to be known',
+    );
+    const names = CUSTOM_SEARCH_ATTRIBUTES.map((key) => key.name);
+    expect(await registered()).not.toEqual(expect.arrayContaining(names));
+
+    for (let start = 0; start < 2; start++) {
+      const app = await startVariant((base) => ({
+        ...base,
+        temporal: { ...base.temporal, namespace },
+      }));
+      await app.close();
+      expect(await registered()).toEqual(expect.arrayContaining(names));
+    }
   });
 });

@@ -106,6 +106,16 @@ test('both kinds of metrics after a dispatch: product counters, SDK metrics, sch
     // The Temporal SDK's own metrics, from Core's exporter.
     expect(text).toMatch(/^temporal_workflow_completed_total\{/m);
     expect(text).toMatch(/^temporal_activity_execution_failed_total\{/m);
+
+    // A read that fails leaves no sample, not the previous scrape's value: with the schedule
+    // gone, "paused 1" would be a lie.
+    await temporal.env.client.schedule.getHandle(config.schedule.id).delete();
+    const after = (await request(api.getHttpServer()).get('/metrics').expect(200)).text;
+    expect(after).toMatch(/^# TYPE transcription_schedule_paused gauge$/m);
+    expect(sample(after, 'transcription_schedule_paused')).toBeUndefined();
+    expect(after).not.toMatch(/^transcription_schedule_next_run_timestamp_seconds /m);
+    // The reads that still work still answer.
+    expect(sample(after, 'transcription_dispatch_last_run_files{count="found"}')).toBe(3);
   } finally {
     await api?.close();
     server.server.close();

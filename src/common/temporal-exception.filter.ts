@@ -1,69 +1,73 @@
+import { STATUS_CODES } from 'node:http';
 import {
   ArgumentsHost,
   Catch,
   HttpException,
   HttpStatus,
+  Inject,
   Logger,
   type ExceptionFilter,
 } from '@nestjs/common';
-import { ServiceError } from '@temporalio/client';
+import { NamespaceNotFoundError, ScheduleNotFoundError } from '@temporalio/client';
 import type { Response } from 'express';
-
-const GRPC_INVALID_ARGUMENT = 3;
-const GRPC_UNAVAILABLE = 14;
-const GRPC_DEADLINE_EXCEEDED = 4;
+import { APP_CONFIG } from '../app-tokens';
+import type { AppConfig } from '../config/app-config';
+import { GrpcStatus, grpcCode } from './grpc-status';
+import { requestBodyError } from './request-body-error';
+import { describeTemporalOutage } from './temporal-outage';
 
 /**
- * Answers every error as JSON without a stack trace: HTTP errors as Nest shapes them, Temporal
- * being unreachable as 503, anything unexpected as 500 with a short message (the details go to
- * the log only).
+ * Answers every error as JSON without a stack trace: HTTP errors as Nest shapes them, a body
+ * body-parser refused as its 4xx, Temporal being unreachable or the schedule not created yet as
+ * 503, and anything unexpected as 500 with a short message (the details go to the log only).
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('api');
 
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    const send = (status: number, message: string): void => {
+      response.status(status).json({ statusCode: status, error: STATUS_CODES[status], message });
+    };
     if (exception instanceof HttpException) {
       response.status(exception.getStatus()).json(exception.getResponse());
       return;
     }
-    const code = grpcCode(exception);
-    if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED) {
-      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({
-        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
-        error: 'Service Unavailable',
-        message: `Temporal is unreachable: ${(exception as Error).message}`,
-      });
-      return;
+    // A body refused by a parser other than the JSON one (translateBodyErrors handles that).
+    const body = requestBodyError(exception);
+    if (body) return send(body.status, body.message);
+    // The worker creates the schedule when it starts; until then every schedule call fails.
+    if (exception instanceof ScheduleNotFoundError) {
+      return send(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `schedule "${exception.scheduleId || this.config.schedule.id}" does not exist yet; the worker creates it when it starts (check that the worker runs against the same TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and SCHEDULE_ID)`,
+      );
     }
-    if (code === GRPC_INVALID_ARGUMENT) {
-      response.status(HttpStatus.BAD_REQUEST).json({
-        statusCode: HttpStatus.BAD_REQUEST,
-        error: 'Bad Request',
-        message: `Temporal refused the request: ${(exception as Error).message}`,
-      });
-      return;
+    if (exception instanceof NamespaceNotFoundError) {
+      return send(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `Temporal namespace "${exception.namespace}" does not exist; create it or correct TEMPORAL_NAMESPACE`,
+      );
+    }
+    const outage = describeTemporalOutage(exception, this.config.temporal.address);
+    if (outage) {
+      return send(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `Temporal is unreachable: ${outage.message}. Retry once it is back.`,
+      );
+    }
+    if (grpcCode(exception) === GrpcStatus.InvalidArgument) {
+      return send(
+        HttpStatus.BAD_REQUEST,
+        `Temporal refused the request: ${(exception as Error).message}`,
+      );
     }
     this.logger.error(
       exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     );
-    response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
-      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
-      error: 'Internal Server Error',
-      message: 'Unexpected error; the API log has the details',
-    });
+    send(HttpStatus.INTERNAL_SERVER_ERROR, 'Unexpected error; the API log has the details');
   }
-}
-
-/** The gRPC status code of a Temporal call's failure, if there is one. */
-export function grpcCode(error: unknown): number | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    current =
-      current instanceof ServiceError ? current.cause : (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TranscriptionFailedDetails } from '../../workflows/transcribe-file';
+import { settleAll } from '../common/settle-all';
 import {
   DEVICE_ID_SEARCH_ATTRIBUTE,
   FILE_PATH_SEARCH_ATTRIBUTE,
@@ -13,6 +14,8 @@ import {
 import { workflowUiLink } from '../temporal/web-ui-link';
 import { formatInZone } from '../temporal/zoned-time';
 import { parseFilePath } from './file-path';
+import type { FileStore } from './file-store';
+import { TranscriptionStatus } from './transcription-status';
 
 export interface FailedFileView {
   filePath: string;
@@ -28,32 +31,93 @@ export interface FailedFileView {
 
 export interface FailedFilesContext {
   client: Client;
+  /** Where the row's status is read: a row already `completed` is no longer a failed file. */
+  store: Pick<FileStore, 'getStatus'>;
   namespace: string;
   uiUrl: string;
   timezone: string;
 }
 
+/** How much one listing may read: visibility pages, and the executions it looks at. */
+export interface FailedFilesBounds {
+  pageSize: number;
+  /** Failed executions examined at most (each costs a describe and a store read). */
+  maxExamined: number;
+}
+
 const FAILED_FILES_QUERY =
   "WorkflowType = 'transcribeFile' AND ExecutionStatus IN ('Failed', 'TimedOut')";
 
+/** Candidates checked at once: enough to hide latency, few enough to spare Temporal and the store. */
+const CHECK_CONCURRENCY = 10;
+
+/**
+ * Retention may hold thousands of failed runs, most of them re-run since: look at a few times
+ * `limit` of the newest, never the whole history.
+ */
+export function failedFilesBounds(limit: number): FailedFilesBounds {
+  return { pageSize: 100, maxExamined: Math.max(100, limit * 3) };
+}
+
 /**
  * Files whose latest transcribeFile run failed (or timed out), newest first. A file re-run
- * since then, successfully or still running, is not listed.
+ * since then (still running or done), or whose row is `completed` by now, is not listed.
  */
 export async function listFailedFiles(
   context: FailedFilesContext,
   limit: number,
+  bounds: FailedFilesBounds = failedFilesBounds(limit),
 ): Promise<FailedFileView[]> {
   const seen = new Set<string>();
   const failed: FailedFileView[] = [];
-  for await (const execution of context.client.workflow.list({ query: FAILED_FILES_QUERY })) {
+  let batch: WorkflowExecutionInfo[] = [];
+  const checkBatch = async (): Promise<void> => {
+    const views = await settleAll(
+      batch.map(async (execution) =>
+        (await isStillFailed(context, execution))
+          ? describeFailedRun(context, execution)
+          : undefined,
+      ),
+    );
+    batch = [];
+    for (const view of views) if (view && failed.length < limit) failed.push(view);
+  };
+  let examined = 0;
+  for await (const execution of context.client.workflow.list({
+    query: FAILED_FILES_QUERY,
+    pageSize: bounds.pageSize,
+  })) {
+    if (examined >= bounds.maxExamined) break;
+    examined += 1;
     if (seen.has(execution.workflowId)) continue;
     seen.add(execution.workflowId);
-    if (!(await isLatestRun(context.client, execution))) continue;
-    failed.push(await describeFailedRun(context, execution));
-    if (failed.length >= limit) break;
+    batch.push(execution);
+    if (batch.length >= CHECK_CONCURRENCY) {
+      await checkBatch();
+      if (failed.length >= limit) return failed;
+    }
   }
+  await checkBatch();
   return failed;
+}
+
+function filePathOf(execution: WorkflowExecutionInfo): string {
+  return (
+    execution.typedSearchAttributes.get(FILE_PATH_SEARCH_ATTRIBUTE) ??
+    execution.workflowId.replace(/^transcribe:/, '')
+  );
+}
+
+/** Still the file's latest run, and its row not completed since (a retry would get 409). */
+async function isStillFailed(
+  context: FailedFilesContext,
+  execution: WorkflowExecutionInfo,
+): Promise<boolean> {
+  const [latest, status] = await settleAll([
+    isLatestRun(context.client, execution),
+    context.store.getStatus(filePathOf(execution)),
+  ]);
+  return latest && status !== TranscriptionStatus.Completed;
 }
 
 async function isLatestRun(client: Client, execution: WorkflowExecutionInfo): Promise<boolean> {
@@ -70,9 +134,7 @@ async function describeFailedRun(
   context: FailedFilesContext,
   execution: WorkflowExecutionInfo,
 ): Promise<FailedFileView> {
-  const filePath =
-    execution.typedSearchAttributes.get(FILE_PATH_SEARCH_ATTRIBUTE) ??
-    execution.workflowId.replace(/^transcribe:/, '');
+  const filePath = filePathOf(execution);
   let lastError = `workflow ${execution.status.name.toLowerCase()}`;
   let attempts: number | null = null;
   try {

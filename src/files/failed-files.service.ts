@@ -4,6 +4,7 @@ import {
   Inject,
   Injectable,
   NotFoundException,
+  Optional,
 } from '@nestjs/common';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -18,6 +19,7 @@ import {
   DEVICE_ID_SEARCH_ATTRIBUTE,
   FILE_PATH_SEARCH_ATTRIBUTE,
 } from '../temporal/search-attributes';
+import { LiveTimezone } from '../schedule/live-timezone.service';
 import { workflowUiLink } from '../temporal/web-ui-link';
 import { listFailedFiles, type FailedFileView } from './failed-file-workflows';
 import { parseFilePath, transcribeWorkflowId } from './file-path';
@@ -43,15 +45,19 @@ export class FailedFilesService {
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(FILE_STORE) private readonly store: FileStore,
+    // Optional because scripts/record-histories.ts builds this service by hand, without Nest;
+    // it then writes times in the configured zone.
+    @Optional() private readonly timezone?: LiveTimezone,
   ) {}
 
-  list(limit: number): Promise<FailedFileView[]> {
+  async list(limit: number): Promise<FailedFileView[]> {
     return listFailedFiles(
       {
         client: this.client,
+        store: this.store,
         namespace: this.config.temporal.namespace,
         uiUrl: this.config.temporal.uiUrl,
-        timezone: this.config.schedule.timezone,
+        timezone: (await this.timezone?.get()) ?? this.config.schedule.timezone,
       },
       limit,
     );

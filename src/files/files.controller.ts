@@ -1,17 +1,17 @@
-import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { BearerTokenGuard } from '../auth/bearer-token.guard';
+  ApiError,
+  ApiErrorResponses,
+  BearerProtected,
+  BODY_ERRORS,
+  TEMPORAL_UNAVAILABLE,
+} from '../common/api-error-responses';
 import { LimitQueryDto } from '../common/limit-query.dto';
+import { FailedFileDto } from './dto/failed-file.response';
 import { RetryFailedDto } from './dto/retry-failed.dto';
 import { RetryFileDto } from './dto/retry-file.dto';
+import { RetryFailedResultDto, RetryResultDto } from './dto/retry-result.response';
 import type { FailedFileView } from './failed-file-workflows';
 import {
   FailedFilesService,
@@ -20,6 +20,7 @@ import {
 } from './failed-files.service';
 
 @ApiTags('files')
+@ApiErrorResponses({ [ApiError.Unavailable]: TEMPORAL_UNAVAILABLE })
 @Controller('files')
 export class FilesController {
   constructor(private readonly files: FailedFilesService) {}
@@ -28,32 +29,41 @@ export class FilesController {
   @ApiOperation({
     summary:
       'Files whose last transcription workflow failed: path, device, last error, attempts, time, Web UI link',
+    description:
+      'Looks at the newest failed runs only (a few times limit), and leaves out files re-run since or whose row is completed by now.',
   })
-  @ApiOkResponse({ description: 'Newest failures first' })
+  @ApiOkResponse({ type: [FailedFileDto], description: 'Newest failures first' })
+  @ApiErrorResponses({ [ApiError.BadRequest]: 'limit is not an integer in 1–200' })
   failed(@Query() query: LimitQueryDto): Promise<FailedFileView[]> {
     return this.files.list(query.limit ?? 20);
   }
 
   @Post('retry')
   @HttpCode(200)
-  @UseGuards(BearerTokenGuard)
-  @ApiBearerAuth()
+  @BearerProtected()
   @ApiOperation({
     summary: 'Re-run one file: row back to processing, a new run of transcribe:<file_path>',
   })
-  @ApiNotFoundResponse({ description: 'No row has that file_path' })
-  @ApiConflictResponse({ description: 'Its workflow is running, or the row is already completed' })
-  @ApiUnauthorizedResponse({ description: 'Missing or wrong bearer token' })
+  @ApiOkResponse({ type: RetryResultDto, description: 'The new run' })
+  @ApiErrorResponses({
+    ...BODY_ERRORS,
+    [ApiError.BadRequest]: 'filePath missing, not a string, or not of the form files/…/audio.wav',
+    [ApiError.NotFound]: 'No row has that file_path',
+    [ApiError.Conflict]: 'Its workflow is running, or the row is already completed',
+  })
   retry(@Body() body: RetryFileDto): Promise<RetryResult> {
     return this.files.retry(body.filePath);
   }
 
   @Post('retry-failed')
   @HttpCode(200)
-  @UseGuards(BearerTokenGuard)
-  @ApiBearerAuth()
+  @BearerProtected()
   @ApiOperation({ summary: 'Re-run every failed file, newest failures first, at most limit' })
-  @ApiUnauthorizedResponse({ description: 'Missing or wrong bearer token' })
+  @ApiOkResponse({
+    type: RetryFailedResultDto,
+    description: 'How many were re-run, and why the others were not',
+  })
+  @ApiErrorResponses(BODY_ERRORS)
   retryFailed(@Body() body: RetryFailedDto): Promise<RetryFailedResult> {
     return this.files.retryFailed(body.limit ?? 100);
   }

@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '../schedule/schedule.module';
 import { FailedFilesService } from './failed-files.service';
 import { FilesController } from './files.controller';
 
-@Module({ controllers: [FilesController], providers: [FailedFilesService] })
+@Module({
+  imports: [ScheduleModule],
+  controllers: [FilesController],
+  providers: [FailedFilesService],
+})
 export class FilesModule {}

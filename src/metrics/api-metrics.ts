@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { Gauge, Registry } from 'prom-client';
 import type { DispatchResult } from '../../workflows/dispatch-pending-files';
+import { settleAll } from '../common/settle-all';
 import { DISPATCH_RUNS_QUERY } from '../runs/dispatch-runs';
 
 const DISPATCH_STATUSES = ['Running', 'Completed', 'Failed', 'Terminated', 'TimedOut', 'Canceled'];
@@ -15,8 +16,19 @@ const COUNT_KEYS = [
   'duplicates',
 ] as const;
 
-/** A failed read leaves the gauge without a sample instead of failing the whole scrape. */
-async function tolerant(what: string, read: () => Promise<void>): Promise<void> {
+/**
+ * Runs one gauge's read at scrape time. prom-client keeps a gauge's last value (and starts an
+ * unlabelled one at 0), so every sample is removed first: a failed read then leaves the gauge
+ * without a sample, instead of a stale or invented value, and does not fail the whole scrape.
+ */
+async function collectFresh(
+  gauge: Gauge<string>,
+  what: string,
+  read: () => Promise<void>,
+): Promise<void> {
+  // reset() empties a labelled gauge but sets an unlabelled one to 0; remove({}) drops that 0.
+  gauge.reset();
+  gauge.remove({});
   try {
     await read();
   } catch (error) {
@@ -38,7 +50,7 @@ export function createApiMetrics(client: Client, scheduleId: string): Registry {
     help: '1 when the transcription schedule is paused, 0 when it runs',
     registers: [registry],
     async collect() {
-      await tolerant('the schedule', async () => {
+      await collectFresh(this, 'the schedule', async () => {
         const description = await client.schedule.getHandle(scheduleId).describe();
         this.set(description.state.paused ? 1 : 0);
       });
@@ -50,7 +62,7 @@ export function createApiMetrics(client: Client, scheduleId: string): Registry {
     help: 'Unix time of the next scheduled dispatch',
     registers: [registry],
     async collect() {
-      await tolerant('the next run', async () => {
+      await collectFresh(this, 'the next run', async () => {
         const next = (await client.schedule.getHandle(scheduleId).describe()).info
           .nextActionTimes[0];
         if (next) this.set(next.getTime() / 1000);
@@ -64,8 +76,8 @@ export function createApiMetrics(client: Client, scheduleId: string): Registry {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      await tolerant('dispatch runs', async () => {
-        const counts = await Promise.all(
+      await collectFresh(this, 'dispatch runs', async () => {
+        const counts = await settleAll(
           DISPATCH_STATUSES.map((status) =>
             client.workflow.count(`${DISPATCH_RUNS_QUERY} AND ExecutionStatus = '${status}'`),
           ),
@@ -81,7 +93,7 @@ export function createApiMetrics(client: Client, scheduleId: string): Registry {
     labelNames: ['count'] as const,
     registers: [registry],
     async collect() {
-      await tolerant('the latest dispatch', async () => {
+      await collectFresh(this, 'the latest dispatch', async () => {
         for await (const execution of client.workflow.list({
           query: `${DISPATCH_RUNS_QUERY} AND ExecutionStatus = 'Completed'`,
           pageSize: 1,

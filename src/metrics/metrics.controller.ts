@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import type { Registry } from 'prom-client';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../app-tokens';
@@ -25,7 +25,12 @@ export class MetricsController {
     summary:
       "Prometheus metrics: the schedule and dispatch gauges, then the worker's (product counters and Temporal SDK metrics)",
   })
-  @ApiOkResponse({ description: 'Prometheus text format' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description:
+      'Prometheus text format; a gauge whose read failed (Temporal down, schedule missing) has no sample',
+    schema: { type: 'string', example: 'transcription_schedule_paused 0\n' },
+  })
   async metrics(): Promise<string> {
     const own = await this.registry.metrics();
     const worker = this.config.metrics.workerUrl

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '../schedule/schedule.module';
 import { RunsController } from './runs.controller';
 
-@Module({ controllers: [RunsController] })
+@Module({ imports: [ScheduleModule], controllers: [RunsController] })
 export class RunsModule {}

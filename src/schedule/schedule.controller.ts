@@ -1,21 +1,25 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { BearerTokenGuard } from '../auth/bearer-token.guard';
+  ApiError,
+  ApiErrorResponses,
+  BearerProtected,
+  BODY_ERRORS,
+  TEMPORAL_UNAVAILABLE,
+} from '../common/api-error-responses';
 import type { ScheduleView, TriggerResult } from '../temporal/transcription-schedule';
 import { BackfillDto } from './dto/backfill.dto';
+import { BackfillResultDto } from './dto/backfill-result.response';
 import { DescribeQueryDto } from './dto/describe-query.dto';
 import { NoteDto } from './dto/note.dto';
+import { ScheduleDetailsDto } from './dto/schedule-details.response';
+import { ScheduleViewDto } from './dto/schedule-view.response';
+import { TriggerResultDto } from './dto/trigger-result.response';
 import { UpdateScheduleDto } from './dto/update-schedule.dto';
 import { ScheduleService, type BackfillResult, type ScheduleDetails } from './schedule.service';
 
 @ApiTags('schedule')
+@ApiErrorResponses({ [ApiError.Unavailable]: TEMPORAL_UNAVAILABLE })
 @Controller('schedule')
 export class ScheduleController {
   constructor(private readonly schedules: ScheduleService) {}
@@ -25,70 +29,75 @@ export class ScheduleController {
     summary:
       'The schedule: paused + note, cron, zone, description (ja/en), next 10 runs, recent runs with counts, totals',
   })
-  @ApiOkResponse({ description: 'Times are ISO 8601 in the schedule time zone, with its offset' })
+  @ApiOkResponse({
+    type: ScheduleDetailsDto,
+    description: 'Times are ISO 8601 in the schedule time zone, with its offset',
+  })
+  @ApiErrorResponses({ [ApiError.BadRequest]: 'windowHours is not an integer in 1–720' })
   describe(@Query() query: DescribeQueryDto): Promise<ScheduleDetails> {
     return this.schedules.describe(query.windowHours ?? 24);
   }
 
   @Post('pause')
   @HttpCode(200)
-  @UseGuards(BearerTokenGuard)
-  @ApiBearerAuth()
+  @BearerProtected()
   @ApiOperation({ summary: 'Pause the schedule; the note is kept and shown' })
-  @ApiUnauthorizedResponse({ description: 'Missing or wrong bearer token' })
+  @ApiOkResponse({ type: ScheduleViewDto, description: 'The schedule, now paused' })
+  @ApiErrorResponses(BODY_ERRORS)
   pause(@Body() body: NoteDto): Promise<ScheduleView> {
     return this.schedules.pause(body.note);
   }
 
   @Post('resume')
   @HttpCode(200)
-  @UseGuards(BearerTokenGuard)
-  @ApiBearerAuth()
+  @BearerProtected()
   @ApiOperation({ summary: 'Resume the schedule; the note is kept and shown' })
-  @ApiUnauthorizedResponse({ description: 'Missing or wrong bearer token' })
+  @ApiOkResponse({ type: ScheduleViewDto, description: 'The schedule, now running' })
+  @ApiErrorResponses(BODY_ERRORS)
   resume(@Body() body: NoteDto): Promise<ScheduleView> {
     return this.schedules.resume(body.note);
   }
 
   @Post('trigger')
   @HttpCode(200)
-  @UseGuards(BearerTokenGuard)
-  @ApiBearerAuth()
+  @BearerProtected()
   @ApiOperation({
     summary: 'Start a dispatch now (overlap SKIP); answers whether it started or was skipped',
   })
-  @ApiUnauthorizedResponse({ description: 'Missing or wrong bearer token' })
+  @ApiOkResponse({ type: TriggerResultDto })
   trigger(): Promise<TriggerResult> {
     return this.schedules.trigger();
   }
 
   @Patch()
-  @UseGuards(BearerTokenGuard)
-  @ApiBearerAuth()
+  @BearerProtected()
   @ApiOperation({
     summary:
       'Change the interval (everyHours: slots from 00:00) or the cron, and optionally the zone; paused state and note are kept',
   })
-  @ApiBadRequestResponse({
-    description: 'Invalid cron or zone, or both/neither of everyHours and cron',
+  @ApiOkResponse({ type: ScheduleViewDto, description: 'The schedule with its new next runs' })
+  @ApiErrorResponses({
+    ...BODY_ERRORS,
+    [ApiError.BadRequest]:
+      'Invalid cron or zone (the message names the field Temporal refused), a null or wrongly typed field, or both/neither of everyHours and cron',
   })
-  @ApiUnauthorizedResponse({ description: 'Missing or wrong bearer token' })
   update(@Body() body: UpdateScheduleDto): Promise<ScheduleView> {
     return this.schedules.update(body);
   }
 
   @Post('backfill')
   @HttpCode(200)
-  @UseGuards(BearerTokenGuard)
-  @ApiBearerAuth()
+  @BearerProtected()
   @ApiOperation({
     summary:
-      'Run the slots of a past range, one after another (overlap BUFFER_ALL); at most BACKFILL_MAX_SLOTS',
+      'Run the slots of a past range, start and end included, one after another (overlap BUFFER_ALL); at most BACKFILL_MAX_SLOTS',
   })
-  @ApiBadRequestResponse({
-    description: 'start after end, a range in the future, no slot, or too many slots',
+  @ApiOkResponse({ type: BackfillResultDto })
+  @ApiErrorResponses({
+    ...BODY_ERRORS,
+    [ApiError.BadRequest]:
+      'start or end not ISO 8601 with an offset, start after end, a range in the future, no slot, or too many slots',
   })
-  @ApiUnauthorizedResponse({ description: 'Missing or wrong bearer token' })
   backfill(@Body() body: BackfillDto): Promise<BackfillResult> {
     return this.schedules.backfill(body);
   }

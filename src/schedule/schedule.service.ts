@@ -1,10 +1,11 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../app-tokens';
 import type { AppConfig } from '../config/app-config';
-import { grpcCode } from '../common/temporal-exception.filter';
+import { GrpcStatus, grpcCode } from '../common/grpc-status';
+import { settleAll } from '../common/settle-all';
 import { describeMode, type ModeInfo } from '../mode-info';
 import {
   listDispatchRuns,
@@ -23,6 +24,7 @@ import { formatInZone } from '../temporal/zoned-time';
 import { describeCron, type CronDescription } from './cron-description';
 import type { BackfillDto } from './dto/backfill.dto';
 import type { UpdateScheduleDto } from './dto/update-schedule.dto';
+import { specRefusal } from './spec-refusal';
 
 export interface ScheduleDetails extends ScheduleView, ModeInfo {
   description: CronDescription;
@@ -47,7 +49,6 @@ export interface BackfillResult {
   message: string;
 }
 
-const GRPC_INVALID_ARGUMENT = 3;
 const RECENT_RUNS = 10;
 
 @Injectable()
@@ -73,7 +74,7 @@ export class ScheduleService {
   async describe(windowHours = 24): Promise<ScheduleDetails> {
     const view = await describeTranscriptionSchedule(this.client, this.config.schedule.id);
     const timezone = view.timezone ?? this.config.schedule.timezone;
-    const [recentRuns, totals, runningFiles] = await Promise.all([
+    const [recentRuns, totals, runningFiles] = await settleAll([
       listDispatchRuns(
         this.runContext(timezone),
         RECENT_RUNS,
@@ -96,7 +97,7 @@ export class ScheduleService {
   private async fileTotals(windowHours: number, timezone: string): Promise<FileTotals> {
     const since = new Date(Date.now() - windowHours * 3_600_000);
     const base = `WorkflowType = 'transcribeFile' AND CloseTime > '${since.toISOString()}'`;
-    const [succeeded, failed] = await Promise.all([
+    const [succeeded, failed] = await settleAll([
       this.client.workflow.count(`${base} AND ExecutionStatus = 'Completed'`),
       this.client.workflow.count(`${base} AND ExecutionStatus IN ('Failed', 'TimedOut')`),
     ]);
@@ -143,12 +144,10 @@ export class ScheduleService {
     try {
       await updateScheduleSpec(this.client, this.settings, { cron, timezone });
     } catch (error) {
-      // Temporal owns cron parsing: its refusal (client-side TypeError or server-side
-      // INVALID_ARGUMENT) is the operator's bad input, not a server fault.
-      if (error instanceof TypeError || grpcCode(error) === GRPC_INVALID_ARGUMENT) {
-        throw new BadRequestException(
-          `cron "${cron}" was refused by Temporal: ${(error as Error).message}`,
-        );
+      // Temporal owns cron and zone parsing: its refusal (the SDK's TypeError for an invalid
+      // spec, or INVALID_ARGUMENT) is the operator's bad input, not a server fault.
+      if (error instanceof TypeError || grpcCode(error) === GrpcStatus.InvalidArgument) {
+        throw specRefusal({ cron, timezone }, (error as Error).message);
       }
       throw error;
     }
@@ -166,19 +165,13 @@ export class ScheduleService {
         'end is in the future; backfill only runs slots that have passed',
       );
     }
-    // Temporal evaluates the cron; it tells which slots fall in the range.
-    const matching: temporal.api.workflowservice.v1.IListScheduleMatchingTimesResponse =
-      await this.client.workflowService.listScheduleMatchingTimes({
-        namespace: this.config.temporal.namespace,
-        scheduleId: this.config.schedule.id,
-        startTime: msToTs(start.getTime()),
-        endTime: msToTs(end.getTime()),
-      });
+    // Read first: a schedule that does not exist yet fails here with ScheduleNotFoundError.
     const view = await describeTranscriptionSchedule(this.client, this.config.schedule.id);
     const timezone = view.timezone ?? this.config.schedule.timezone;
-    const slots = (matching.startTime ?? []).map((time) =>
-      formatInZone(new Date(tsToMs(time)), timezone),
-    );
+    // Temporal's range excludes its start and includes its end; one millisecond earlier makes
+    // a slot exactly at `start` part of it, as the DTO promises.
+    const range = { start: new Date(start.getTime() - 1), end };
+    const slots = (await this.matchingTimes(range)).map((time) => formatInZone(time, timezone));
     const max = this.config.schedule.backfillMaxSlots;
     if (slots.length > max) {
       throw new BadRequestException(
@@ -189,8 +182,7 @@ export class ScheduleService {
       throw new BadRequestException('The range holds no slot of the schedule; nothing to backfill');
     }
     await this.client.schedule.getHandle(this.config.schedule.id).backfill({
-      start,
-      end,
+      ...range,
       overlap: ScheduleOverlapPolicy.BUFFER_ALL,
     });
     return {
@@ -198,6 +190,27 @@ export class ScheduleService {
       overlapPolicy: 'BUFFER_ALL',
       message: `Backfilling ${slots.length} slot(s); they run one after another (BUFFER_ALL), and each takes what is still pending when it starts`,
     };
+  }
+
+  /** The slots in the range, as Temporal evaluates the cron (start exclusive, end inclusive). */
+  private async matchingTimes(range: { start: Date; end: Date }): Promise<Date[]> {
+    let matching: temporal.api.workflowservice.v1.IListScheduleMatchingTimesResponse;
+    try {
+      matching = await this.client.workflowService.listScheduleMatchingTimes({
+        namespace: this.config.temporal.namespace,
+        scheduleId: this.config.schedule.id,
+        startTime: msToTs(range.start.getTime()),
+        endTime: msToTs(range.end.getTime()),
+      });
+    } catch (error) {
+      // The raw call says "workflow not found for ID: temporal-sys-scheduler:…"; the schedule
+      // client would have said ScheduleNotFoundError, so say that.
+      if (grpcCode(error) === GrpcStatus.NotFound) {
+        throw new ScheduleNotFoundError((error as Error).message, this.config.schedule.id);
+      }
+      throw error;
+    }
+    return (matching.startTime ?? []).map((time) => new Date(tsToMs(time)));
   }
 }
 

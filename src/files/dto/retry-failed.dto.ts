@@ -1,12 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min, ValidateIf } from 'class-validator';
 
 export class RetryFailedDto {
   @ApiPropertyOptional({
     description: 'Most failed files to re-run in this call (1–500), newest failures first',
     default: 100,
+    minimum: 1,
+    maximum: 500,
   })
-  @IsOptional()
+  // Omit the field for the default; null is a 400 (IsOptional would quietly use 100).
+  @ValidateIf((dto: RetryFailedDto) => dto.limit !== undefined)
   @IsInt({ message: 'limit must be an integer' })
   @Min(1, { message: 'limit must be at least 1' })
   @Max(500, { message: 'limit must be at most 500' })

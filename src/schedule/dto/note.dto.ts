@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength, ValidateIf } from 'class-validator';
 
 export class NoteDto {
   @ApiPropertyOptional({
@@ -7,7 +7,8 @@ export class NoteDto {
     example: 'Transcriber maintenance until 15:00 JST',
     maxLength: 500,
   })
-  @IsOptional()
+  // Omit the field for the default note; null is a mistake worth a 400 (IsOptional allows it).
+  @ValidateIf((dto: NoteDto) => dto.note !== undefined)
   @IsString({ message: 'note must be a string' })
   @MaxLength(500, { message: 'note must be at most 500 characters' })
   note?: string;

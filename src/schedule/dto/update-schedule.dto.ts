@@ -1,8 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsTimeZone, Matches } from 'class-validator';
+import { IsIn, IsString, IsTimeZone, Matches, ValidateIf } from 'class-validator';
 
 export const EVERY_HOURS_CHOICES = [1, 2, 3, 4, 6, 8, 12, 24] as const;
 
+// ValidateIf instead of IsOptional: IsOptional also skips null, and a null cron or everyHours
+// must be a 400 naming the field, not a crash or a cron of "0 */null * * *".
 export class UpdateScheduleDto {
   @ApiPropertyOptional({
     description:
@@ -10,7 +12,7 @@ export class UpdateScheduleDto {
     enum: EVERY_HOURS_CHOICES,
     example: 6,
   })
-  @IsOptional()
+  @ValidateIf((dto: UpdateScheduleDto) => dto.everyHours !== undefined)
   @IsIn(EVERY_HOURS_CHOICES, {
     message: `everyHours must be one of ${EVERY_HOURS_CHOICES.join(', ')}`,
   })
@@ -21,18 +23,19 @@ export class UpdateScheduleDto {
       'A five-field cron (minute hour day month weekday), evaluated by Temporal in the time zone. Give this or everyHours, not both.',
     example: '0 9 * * *',
   })
-  @IsOptional()
-  @IsString({ message: 'cron must be a string' })
+  @ValidateIf((dto: UpdateScheduleDto) => dto.cron !== undefined)
+  @IsString({ message: 'cron must be a string such as "0 */3 * * *"' })
   @Matches(/^\S+(\s+\S+){4}$/, {
     message: 'cron must have five fields (minute hour day month weekday), e.g. "0 */3 * * *"',
   })
   cron?: string;
 
   @ApiPropertyOptional({
-    description: 'IANA time zone; unchanged when omitted',
+    description: 'IANA time zone, case as in the tz database; unchanged when omitted',
     example: 'Asia/Tokyo',
   })
-  @IsOptional()
+  @ValidateIf((dto: UpdateScheduleDto) => dto.timezone !== undefined)
+  @IsString({ message: 'timezone must be a string such as "Asia/Tokyo"' })
   @IsTimeZone({ message: 'timezone must be an IANA time zone name such as Asia/Tokyo' })
   timezone?: string;
 }
