@@ -379,7 +379,13 @@ test('case 5: a poison file: exactly the configured attempts, then failed with t
 describe('case 6: the transcriber rejects the request', () => {
   test('6a: HTTP 400 (unsupported model): no retry, failed at once with the server message', async () => {
     const simulator = await startSimulator();
-    const appConfig = config(simulator.url, { TRANSCRIBER_MODEL: 'large-v3' });
+    // loadConfig refuses any model but "base" (test/config.test.ts); forced here, as a
+    // transcriber that dropped a model would answer, to get the simulator's real 400.
+    const baseConfig = config(simulator.url);
+    const appConfig = {
+      ...baseConfig,
+      transcriber: { ...baseConfig.transcriber, model: 'large-v3' },
+    };
     const { filePath, error } = await transcribeOne(appConfig);
     const reason = error?.cause?.message ?? '';
     printFigures('case 6a HTTP 400', {
