@@ -3,8 +3,13 @@
 export interface BenchOptions {
   /** N: pending files seeded in the local store. */
   files: number;
-  /** C: the simulator's capacity and MAX_CONCURRENT_TRANSCRIPTIONS. */
+  /** C: the simulator's capacity (requests it serves at once) and the C of the ideal ceil(N/C)·L. */
   concurrency: number;
+  /**
+   * W: the dispatch's MAX_CONCURRENT_TRANSCRIPTIONS, the files in flight; C unless given. Above C
+   * the extra requests wait in the transcriber's queue.
+   */
+  window: number;
   /** L: the simulator's time per file. */
   latencyMs: number;
   /** Writes V8 CPU profiles of the worker process into this folder. */
@@ -16,21 +21,25 @@ export type BenchCommand =
 
 const NUMBER_FLAGS = {
   '--files': { min: 1, max: 20_000, default: 200 },
-  // MAX_CONCURRENT_TRANSCRIPTIONS is 1 to 200 in the product's config.
   '--concurrency': { min: 1, max: 200, default: 8 },
+  // MAX_CONCURRENT_TRANSCRIPTIONS is 1 to 200 in the product's config. Its default is C.
+  '--window': { min: 1, max: 200 },
   '--latency-ms': { min: 0, max: 600_000, default: 100 },
 } as const;
 type NumberFlag = keyof typeof NUMBER_FLAGS;
 
-export const USAGE = `Usage: npm run bench -- [--files N] [--concurrency C] [--latency-ms L] [--cpu-prof DIR]
+export const USAGE = `Usage: npm run bench -- [--files N] [--concurrency C] [--window W] [--latency-ms L] [--cpu-prof DIR]
        npm run bench -- --table
 
 Starts an in-memory Temporal dev server, a worker process with a local store of N pending files,
 and the transcriber simulator (C requests at once, L ms per file); triggers one dispatch with
-MAX_CONCURRENT_TRANSCRIPTIONS=C, waits for every file and prints the figures.
+MAX_CONCURRENT_TRANSCRIPTIONS=W, waits for every file and prints the figures.
 
   --files N          pending files, 1 to 20000 (default 200)
-  --concurrency C    transcriber capacity and files in flight, 1 to 200 (default 8)
+  --concurrency C    transcriber capacity: requests served at once, 1 to 200 (default 8)
+  --window W         files in flight (MAX_CONCURRENT_TRANSCRIPTIONS), 1 to 200 (default C);
+                     above C the extra requests wait in the transcriber's queue, and that wait
+                     counts toward TRANSCRIBER_REQUEST_TIMEOUT_MS
   --latency-ms L     transcriber time per file, 0 to 600000 (default 100)
   --cpu-prof DIR     also CPU-profile the worker process into DIR and print its top functions
   --table            run the standard scenarios and write BENCHMARKS.md (no other option)
@@ -87,7 +96,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
       table = true;
     } else if (flag.startsWith('-')) {
       throw new BenchArgsError(
-        `unknown option ${flag}; the options are --files, --concurrency, --latency-ms, --cpu-prof, --table, --help`,
+        `unknown option ${flag}; the options are --files, --concurrency, --window, --latency-ms, --cpu-prof, --table, --help`,
       );
     } else {
       throw new BenchArgsError(
@@ -101,12 +110,15 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
       throw new BenchArgsError('--table runs fixed scenarios and takes no other option');
     return { kind: 'table' };
   }
-  const pick = (flag: NumberFlag): number => numbers[flag] ?? NUMBER_FLAGS[flag].default;
+  const pick = (flag: Exclude<NumberFlag, '--window'>): number =>
+    numbers[flag] ?? NUMBER_FLAGS[flag].default;
+  const concurrency = pick('--concurrency');
   return {
     kind: 'run',
     options: {
       files: pick('--files'),
-      concurrency: pick('--concurrency'),
+      concurrency,
+      window: numbers['--window'] ?? concurrency,
       latencyMs: pick('--latency-ms'),
       cpuProfDir,
     },

@@ -5,7 +5,10 @@ import type { SlotCycle } from './bench-history';
 
 export interface BenchFigures {
   files: number;
+  /** C: the simulator's capacity, the C of the ideal. */
   concurrency: number;
+  /** W: MAX_CONCURRENT_TRANSCRIPTIONS, the dispatch's files in flight. */
+  window: number;
   latencyMs: number;
   /** Trigger (the client's start call) → the dispatch's result: every file done. */
   makespanMs: number;
@@ -44,9 +47,28 @@ export function overheadPerFileMs(f: BenchFigures): number {
   return (f.makespanMs - Math.ceil(f.files / f.concurrency) * f.latencyMs) / f.files;
 }
 
-/** C·makespan/N: how long each file holds one of the C slots (L when there is no overhead). */
+/**
+ * W·makespan/N: how long each file holds one of the dispatch's W window slots (files in flight),
+ * the slot cycle plus idle time. L when W = C and there is no overhead.
+ */
 export function slotMsPerFile(f: BenchFigures): number {
-  return (f.concurrency * f.makespanMs) / f.files;
+  return (f.window * f.makespanMs) / f.files;
+}
+
+/** N·L/(C·makespan): the share of the run the C transcriber slots spent transcribing (L > 0). */
+export function transcriberBusyShare(f: BenchFigures): number | undefined {
+  return f.latencyMs === 0 ? undefined : (f.files * f.latencyMs) / (f.concurrency * f.makespanMs);
+}
+
+export function windowText(f: BenchFigures): string {
+  const { window: w, concurrency: c } = f;
+  const base = `${w} files in flight (MAX_CONCURRENT_TRANSCRIPTIONS) for a transcriber capacity of ${c}`;
+  if (w > c) {
+    const queued = w - c === 1 ? '1 request waits' : `${w - c} requests wait`;
+    return `${base}: up to ${queued} in the transcriber's queue`;
+  }
+  if (w < c) return `${base}: ${c - w} transcriber slot${c - w === 1 ? '' : 's'} never used`;
+  return `${base} (the default W = C: one file in flight per transcriber slot)`;
 }
 
 const fixed = (value: number | undefined, digits = 0): string =>
@@ -60,7 +82,10 @@ export function cycleText(f: BenchFigures): string {
     ['child start', c.childStart],
     ['first task wait', c.firstTaskWait],
     ['first task run', c.firstTaskRun],
-    [`activity (L=${f.latencyMs})`, c.activity],
+    [
+      `activity (L=${f.latencyMs}${f.window > f.concurrency ? ', transcriber queue wait included' : ''})`,
+      c.activity,
+    ],
     ['last task', c.lastTask],
     ['to parent', c.toParent],
     ['refill', c.refill],
@@ -94,10 +119,14 @@ export function figureLines(f: BenchFigures): string[] {
       `${seconds(f.idealMs)} = ceil(${f.files}/${f.concurrency}) × ${Math.max(f.latencyMs, 1)} ms` +
         (f.latencyMs === 0 ? ' (L=0 counted as 1 ms, the simulator timer floor)' : ''),
     ],
+    ['window', windowText(f)],
     ['ratio', `${f.ratio.toFixed(2)} (makespan / ideal)`],
     [
       'overhead per file',
-      `${fixed(overheadPerFileMs(f), 1)} ms ((makespan − ceil(N/C)·L)/N); each file holds a transcriber slot ${fixed(slotMsPerFile(f))} ms for L=${f.latencyMs} (C·makespan/N)`,
+      `${fixed(overheadPerFileMs(f), 1)} ms ((makespan − ceil(N/C)·L)/N); each file holds one of the ${f.window} window slots ${fixed(slotMsPerFile(f))} ms for L=${f.latencyMs} (W·makespan/N)` +
+        (f.latencyMs === 0
+          ? ''
+          : `; the ${f.concurrency === 1 ? 'transcriber slot was' : `${f.concurrency} transcriber slots were`} busy ${fixed(100 * transcriberBusyShare(f)!)}% of the makespan (N·L/(C·makespan))`),
     ],
     ['throughput', `${f.filesPerSecond.toFixed(2)} files/s`],
     ['first child', `${fixed(f.firstChildMs)} ms from the trigger to the first child started`],
@@ -110,7 +139,10 @@ export function figureLines(f: BenchFigures): string[] {
       'worker peak RSS',
       `${fixed(f.workerPeakRssMb)} MB (VmHWM of the worker process; ${fixed(f.workerReadyRssMb)} MB when it was ready, before the trigger)`,
     ],
-    ['slot cycle', `means per file: ${cycleText(f)}`],
+    [
+      'slot cycle',
+      `one turn of a window slot, means per file: ${cycleText(f)}; W·makespan/N ${fixed(slotMsPerFile(f))} ms with idle time`,
+    ],
     ['cpu', `during the dispatch: ${cpuText(f)}`],
   ];
   for (const thread of f.cpuProfile ?? []) {

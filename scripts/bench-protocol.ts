@@ -5,7 +5,10 @@ export interface WorkerStartOptions {
   address: string;
   taskQueue: string;
   files: number;
+  /** The simulator's capacity. */
   concurrency: number;
+  /** MAX_CONCURRENT_TRANSCRIPTIONS: the dispatch's files in flight. */
+  window: number;
   latencyMs: number;
   /** The workflow bundle built ahead of time, as the production image does. */
   bundlePath: string;

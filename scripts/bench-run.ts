@@ -72,7 +72,7 @@ export async function runBench(
   options: BenchOptions,
   log: (message: string) => void,
 ): Promise<BenchFigures> {
-  const { files, concurrency, latencyMs } = options;
+  const { files, concurrency, window, latencyMs } = options;
   let server: BenchServer | undefined;
   let worker: ChildProcess | undefined;
   let connection: Connection | undefined;
@@ -135,6 +135,7 @@ export async function runBench(
         taskQueue,
         files,
         concurrency,
+        window,
         latencyMs,
         bundlePath,
         serverPid: server.pid,
@@ -142,7 +143,7 @@ export async function runBench(
     } satisfies DriverMessage);
     await guard(withTimeout(ready, 120_000, 'the worker start-up'));
     log(
-      `worker process ready (pid ${workerProcess.pid}): ${files} pending files, simulator capacity ${concurrency}, ${latencyMs} ms per file`,
+      `worker process ready (pid ${workerProcess.pid}): ${files} pending files, simulator capacity ${concurrency}, ${latencyMs} ms per file, ${window} files in flight`,
     );
     workerProcess.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') log(`${message.transcribed}/${files} files transcribed`);
@@ -227,6 +228,7 @@ export async function runBench(
     return {
       files,
       concurrency,
+      window,
       latencyMs,
       makespanMs,
       idealMs: ideal,

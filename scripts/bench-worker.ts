@@ -61,7 +61,8 @@ async function start(options: WorkerStartOptions): Promise<Running> {
     TEMPORAL_ADDRESS: options.address,
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     SIMULATOR_PORT: new URL(simulator.url).port,
-    MAX_CONCURRENT_TRANSCRIPTIONS: String(options.concurrency),
+    // The files in flight; above the simulator's capacity the rest wait in its queue.
+    MAX_CONCURRENT_TRANSCRIPTIONS: String(options.window),
     // One dispatch takes the whole backlog.
     MAX_FILES_PER_RUN: String(Math.max(options.files, 5000)),
     WORKFLOW_BUNDLE_PATH: options.bundlePath,

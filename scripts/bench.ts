@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- --files N --concurrency C --latency-ms L` (issue 7): the orchestration
- * overhead of one dispatch against a transcriber that takes C requests at once and L ms per file.
+ * `npm run bench -- --files N --concurrency C [--window W] --latency-ms L` (issue 7): the
+ * orchestration overhead of one dispatch with W files in flight (MAX_CONCURRENT_TRANSCRIPTIONS, C
+ * by default) against a transcriber that takes C requests at once and L ms per file.
  * Prints one line per figure, then `bench: files=N concurrency=C latency_ms=L ratio=X.XX
  * files_per_s=Y rss_mb=Z`. `npm run bench -- --table` writes BENCHMARKS.md. Progress goes to
  * stderr; the figures to stdout.

@@ -6,7 +6,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import axios from 'axios';
-import { BenchArgsError, parseBenchArgs } from '../scripts/bench-args';
+import { BenchArgsError, parseBenchArgs, USAGE } from '../scripts/bench-args';
+import { figureLines, summaryLine, type BenchFigures } from '../scripts/bench-figures';
 import { TranscriberSimulator } from '../src/demo/transcriber-simulator';
 import { LocalFileStore } from '../src/files/local-file-store';
 
@@ -73,7 +74,17 @@ describe('npm run bench', () => {
   }, 180_000);
 
   test('runs a tiny backlog to the end, one line per figure, the summary line last', async () => {
-    const result = await bench(['--files', '5', '--concurrency', '2', '--latency-ms', '10']);
+    // A window above the capacity (W=3, C=2): the extra request waits at the simulator.
+    const result = await bench([
+      '--files',
+      '5',
+      '--concurrency',
+      '2',
+      '--window',
+      '3',
+      '--latency-ms',
+      '10',
+    ]);
 
     expect(result.stdout).not.toMatch(/^PROBLEM/m);
     expect(result.code).toBe(0);
@@ -87,9 +98,15 @@ describe('npm run bench', () => {
       'largest history',
       'continue-as-new',
       'worker peak RSS',
+      'slot cycle',
     ]) {
       expect(result.stdout).toMatch(new RegExp(`^${figure}: `, 'm'));
     }
+    expect(result.stdout).toMatch(
+      /^window: 3 files in flight \(MAX_CONCURRENT_TRANSCRIPTIONS\) for a transcriber capacity of 2: up to 1 request waits in the transcriber's queue$/m,
+    );
+    expect(result.stdout).toMatch(/^ideal: .* = ceil\(5\/2\) × 10 ms$/m);
+    expect(result.stderr).toContain('simulator capacity 2, 10 ms per file, 3 files in flight');
     expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(
       /^bench: files=5 concurrency=2 latency_ms=10 ratio=\d+\.\d\d files_per_s=\d+\.\d\d rss_mb=\d+$/,
     );
@@ -130,7 +147,7 @@ describe('parseBenchArgs', () => {
   test('defaults and both option forms', () => {
     expect(parseBenchArgs([])).toEqual({
       kind: 'run',
-      options: { files: 200, concurrency: 8, latencyMs: 100, cpuProfDir: undefined },
+      options: { files: 200, concurrency: 8, window: 8, latencyMs: 100, cpuProfDir: undefined },
     });
     expect(
       parseBenchArgs([
@@ -144,8 +161,18 @@ describe('parseBenchArgs', () => {
       ]),
     ).toEqual({
       kind: 'run',
-      options: { files: 5000, concurrency: 50, latencyMs: 0, cpuProfDir: 'p' },
+      options: { files: 5000, concurrency: 50, window: 50, latencyMs: 0, cpuProfDir: 'p' },
     });
+    expect(parseBenchArgs(['--concurrency', '4', '--window', '12'])).toMatchObject({
+      options: { concurrency: 4, window: 12 },
+    });
+    expect(parseBenchArgs(['--window=3'])).toMatchObject({
+      options: { concurrency: 8, window: 3 },
+    });
+    expect(parseBenchArgs(['--window', '200', '--concurrency', '1'])).toMatchObject({
+      options: { concurrency: 1, window: 200 },
+    });
+    expect(USAGE).toContain('--window W');
     expect(parseBenchArgs(['--table'])).toEqual({ kind: 'table' });
     expect(parseBenchArgs(['--files', 'x', '--help'])).toEqual({ kind: 'help' });
   });
@@ -159,12 +186,79 @@ describe('parseBenchArgs', () => {
     [['--latency-ms', '-5'], '--latency-ms must be a whole number from 0 to 600000, got "-5"'],
     [['--files', '5', '--files', '6'], '--files is given twice'],
     [['--file', '5'], 'unknown option --file'],
+    [['--window', '0'], '--window must be from 1 to 200, got 0'],
+    [['--window', '201'], '--window must be from 1 to 200, got 201'],
+    [['--window', '2x'], '--window must be a whole number from 1 to 200, got "2x"'],
+    [['--window'], '--window needs a value: a whole number from 1 to 200'],
+    [['--window', '--files', '5'], '--window needs a value'],
+    [['--window', '2', '--window=3'], '--window is given twice'],
+    [
+      ['--windows', '5'],
+      'unknown option --windows; the options are --files, --concurrency, --window, --latency-ms,',
+    ],
+    [['--table', '--window', '5'], '--table runs fixed scenarios and takes no other option'],
     [['5'], 'unexpected argument "5"'],
     [['--cpu-prof'], '--cpu-prof needs a folder'],
     [['--table', '--files', '5'], '--table runs fixed scenarios and takes no other option'],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(BenchArgsError);
     expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+});
+
+describe('bench figures with a window', () => {
+  const figures = (window: number): BenchFigures => ({
+    files: 400,
+    concurrency: 8,
+    window,
+    latencyMs: 200,
+    makespanMs: 12_000,
+    idealMs: 10_000,
+    ratio: 1.2,
+    filesPerSecond: 400 / 12,
+    maxHistoryEvents: 900,
+    continueAsNewRuns: 1,
+    dispatchWorkflowTasks: 500,
+    workerPeakRssMb: 250.4,
+    cpu: {},
+    cycle: {
+      childStart: 40,
+      firstTaskWait: 40,
+      firstTaskRun: 40,
+      activity: 500,
+      lastTask: 40,
+      toParent: 40,
+      refill: 40,
+    },
+    problems: [],
+  });
+
+  test('W = C: the default window, its slots held C·makespan/N', () => {
+    const lines = figureLines(figures(8));
+    expect(lines).toContain(
+      'window: 8 files in flight (MAX_CONCURRENT_TRANSCRIPTIONS) for a transcriber capacity of 8 (the default W = C: one file in flight per transcriber slot)',
+    );
+    expect(lines.find((line) => line.startsWith('overhead per file: '))).toContain(
+      'each file holds one of the 8 window slots 240 ms for L=200 (W·makespan/N)',
+    );
+  });
+
+  test('W > C: the window line, W·makespan/N per window slot, the summary line unchanged', () => {
+    const f = figures(24);
+    const lines = figureLines(f);
+    expect(lines).toContain(
+      "window: 24 files in flight (MAX_CONCURRENT_TRANSCRIPTIONS) for a transcriber capacity of 8: up to 16 requests wait in the transcriber's queue",
+    );
+    const overhead = lines.find((line) => line.startsWith('overhead per file: '));
+    expect(overhead).toContain('each file holds one of the 24 window slots 720 ms');
+    // N·L/(C·makespan) = 400·200/(8·12000): the transcriber's share, still counted against C.
+    expect(overhead).toContain('the 8 transcriber slots were busy 83% of the makespan');
+    expect(lines.find((line) => line.startsWith('slot cycle: '))).toContain(
+      'activity (L=200, transcriber queue wait included) 500',
+    );
+    expect(summaryLine(f)).toBe(
+      'bench: files=400 concurrency=8 latency_ms=200 ratio=1.20 files_per_s=33.33 rss_mb=250',
+    );
   });
 });
 
