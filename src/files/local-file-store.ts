@@ -5,7 +5,11 @@ import path from 'node:path';
 import type { AudioFileRow, PendingCursor } from './audio-file';
 import { parseFilePath } from './file-path';
 import type { FileStore } from './file-store';
-import { TRANSCRIPTION_STATUSES, TranscriptionStatus } from './transcription-status';
+import {
+  firstInvalidStatus,
+  TRANSCRIPTION_STATUSES,
+  TranscriptionStatus,
+} from './transcription-status';
 
 /**
  * A row as given to {@link LocalFileStore.insert}; `file_path` may be null (a malformed row).
@@ -166,7 +170,7 @@ export class LocalFileStore implements FileStore {
     from: readonly TranscriptionStatus[],
     to: TranscriptionStatus,
   ): Promise<string[]> {
-    const invalid = [...from, to].find((status) => !TRANSCRIPTION_STATUSES.includes(status));
+    const invalid = firstInvalidStatus([...from, to]);
     if (invalid !== undefined) {
       return Promise.reject(
         new Error(

@@ -1,7 +1,11 @@
 import { createClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { AUDIO_FILE_COLUMNS, type AudioFileRow, type PendingCursor } from './audio-file';
 import type { FileStore } from './file-store';
-import { TRANSCRIPTION_STATUSES, TranscriptionStatus } from './transcription-status';
+import {
+  firstInvalidStatus,
+  TRANSCRIPTION_STATUSES,
+  TranscriptionStatus,
+} from './transcription-status';
 
 export interface SupabaseFileStoreOptions {
   /** Project URL, e.g. https://<project>.supabase.co (SUPABASE_URL). */
@@ -174,7 +178,7 @@ export class SupabaseFileStore implements FileStore {
     from: readonly TranscriptionStatus[],
     to: TranscriptionStatus,
   ): Promise<string[]> {
-    const invalid = [...from, to].find((status) => !TRANSCRIPTION_STATUSES.includes(status));
+    const invalid = firstInvalidStatus([...from, to]);
     if (invalid !== undefined) {
       throw new Error(
         `${operation}: "${String(invalid)}" is not one of ${TRANSCRIPTION_STATUSES.join(', ')}`,

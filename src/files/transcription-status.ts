@@ -8,3 +8,8 @@ export const TranscriptionStatus = {
 export type TranscriptionStatus = (typeof TranscriptionStatus)[keyof typeof TranscriptionStatus];
 
 export const TRANSCRIPTION_STATUSES: readonly string[] = Object.values(TranscriptionStatus);
+
+/** The first of these values that is not a status, for an error that names it; else undefined. */
+export function firstInvalidStatus(values: readonly string[]): string | undefined {
+  return values.find((value) => !TRANSCRIPTION_STATUSES.includes(value));
+}

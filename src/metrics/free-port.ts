@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** A free loopback port for the SDK's metrics exporter, which needs an address up front. */
+/** A TCP port free a moment ago on 127.0.0.1 (the SDK metrics exporter needs one up front). */
 export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -21,7 +21,7 @@ import { loadConfig } from '../../src/config/load-config';
 import { createTranscriptionWorker } from '../../src/temporal/create-worker';
 import { dispatchPendingFiles } from '../../workflows';
 import { RestartableDevServer } from '../support/dev-server-process';
-import { freePort } from '../support/free-port';
+import { freeLoopbackPort as freePort } from '../../src/metrics/free-port';
 import { PostgrestDouble } from '../support/postgrest-double';
 import {
   API_TOKEN,

@@ -13,7 +13,7 @@ import { upsertTranscriptionSchedule } from '../../src/temporal/transcription-sc
 import { dispatchPendingFiles, transcribeFile } from '../../workflows';
 import type { DispatchResult } from '../../workflows/dispatch-pending-files';
 import type { TranscribeFileResult } from '../../workflows/transcribe-file';
-import { freePort } from '../support/free-port';
+import { freeLoopbackPort as freePort } from '../../src/metrics/free-port';
 import { PostgrestDouble } from '../support/postgrest-double';
 import {
   createTestWorker,
