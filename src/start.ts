@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
+import type { AppConfig } from './config/app-config';
 import { loadConfig } from './config/load-config';
 import { createApi } from './create-api';
 import { seedDemoStore } from './demo/demo-seed';
@@ -26,7 +27,7 @@ import { createTranscriptionWorker } from './temporal/create-worker';
 import { installRuntime } from './temporal/install-runtime';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { locateTemporalCli } from './temporal/temporal-binaries';
-import { upsertTranscriptionSchedule } from './temporal/transcription-schedule';
+import { describeUpsert, upsertTranscriptionSchedule } from './temporal/transcription-schedule';
 
 const logger = new Logger('start');
 
@@ -37,114 +38,176 @@ async function main(): Promise<void> {
   // Temporal's Runtime owns SIGINT/SIGTERM: it shuts the worker down, then we close the rest.
   const { sdkMetricsUrl } = await installRuntime(config);
 
-  let devServer: DevServer | undefined;
-  if (await isReachable(config.temporal.address)) {
-    logger.log(`Using the Temporal server already running at ${config.temporal.address}`);
-  } else {
-    const cli = locateTemporalCli();
-    logger.log(`Starting the Temporal dev server from ${cli.path} (found via ${cli.source})`);
-    devServer = await DevServer.start({
-      cliPath: cli.path,
-      address: config.temporal.address,
-      uiPort: config.temporal.uiPort,
-      dbFile: path.join(config.dataDir, 'temporal.sqlite'),
-      logFile: path.join(config.dataDir, 'temporal-server.log'),
-    });
-  }
-
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const added = await registerSearchAttributes(connection, config.temporal.namespace);
-  if (added.length > 0) logger.log(`Registered search attributes: ${added.join(', ')}`);
-  const outcome = await upsertTranscriptionSchedule(client, {
-    ...config.schedule,
-    taskQueue: config.temporal.taskQueue,
-  });
-  logger.log(
-    `Schedule ${config.schedule.id} ${outcome} (cron "${config.schedule.cron}", ${config.schedule.timezone})`,
-  );
-
-  let store: FileStore;
-  let simulator: TranscriberSimulator | undefined;
-  if (config.demoMode) {
-    const localStore = new LocalFileStore({
-      persistPath: path.join(config.dataDir, 'demo-store.json'),
-    });
-    const seeded = await seedDemoStore(localStore);
-    store = localStore;
-    logger.warn(DEMO_NOTICE);
-    if (config.simulator.enabled) {
-      simulator = await TranscriberSimulator.start({
-        store,
-        host: '127.0.0.1',
-        port: config.simulator.port,
-        latencyMs: config.simulator.latencyMs,
-        failPattern: config.simulator.failPattern
-          ? new RegExp(config.simulator.failPattern)
-          : undefined,
-        logger: new Logger('simulator'),
-      });
-    } else {
-      logger.warn(
-        `TRANSCRIBER_URL is set: the demo sends its files to ${config.transcriber.url} instead of the built-in simulator. A real api-transcriber writes its results to Supabase, not to the demo store, so the demo rows will not turn completed; use this to check connectivity`,
-      );
+  // Whatever has been started is stopped again, in reverse order, also when the start fails.
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanUp = async (): Promise<void> => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        logger.warn(`While shutting down: ${(error as Error).message}`);
+      }
     }
-    logger.warn(
-      `Demo store: ${localStore.count()} rows (${seeded} seeded now) in ${path.join(config.dataDir, 'demo-store.json')}; ` +
-        (simulator
-          ? `simulator at ${simulator.url}, ${config.simulator.latencyMs} ms per file`
-          : `transcriber at ${config.transcriber.url}`),
-    );
-  } else {
-    store = new SupabaseFileStore(config.supabase!);
-  }
-
-  if (!config.api.token) {
-    // Demo mode only (loadConfig requires API_TOKEN otherwise): one token per run, shown once.
-    const token = randomBytes(24).toString('base64url');
-    config = { ...config, api: { ...config.api, token } };
-    logger.warn(
-      `API token for this demo run (mutating endpoints need "Authorization: Bearer <token>"; set API_TOKEN to choose one): ${token}`,
-    );
-  }
-
-  const metrics = new WorkerMetrics();
-  const metricsServer =
-    config.metrics.workerPort > 0
-      ? await startWorkerMetricsServer({
-          port: config.metrics.workerPort,
-          host: '127.0.0.1',
-          registry: metrics.registry,
-          sdkMetricsUrl,
-        })
-      : undefined;
-  // One process here: the API's /metrics includes this worker's metrics.
-  config = {
-    ...config,
-    metrics: { ...config.metrics, workerUrl: config.metrics.workerUrl ?? metricsServer?.url },
   };
-  const worker = await createTranscriptionWorker({ config, store, metrics });
-  const api = await createApi({ config, store }, createNestLogger(config));
-  await api.listen(config.api.port, '0.0.0.0');
-
-  logger.log(`Admin page:   http://localhost:${config.api.port}/`);
-  logger.log(`API:          http://localhost:${config.api.port}/api/schedule (docs: /api/docs)`);
-  logger.log(`Temporal UI:  ${config.temporal.uiUrl}`);
-  logger.log(`Metrics:      http://localhost:${config.api.port}/metrics`);
-  logger.log(`Task queue:   ${config.temporal.taskQueue}; Ctrl-C stops everything`);
-  await logPreflight(config, logger);
 
   try {
+    const devServer = await startOrAdoptDevServer(config);
+    if (devServer) cleanups.push(() => devServer.stop());
+
+    const connection = await Connection.connect({ address: config.temporal.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const added = await registerSearchAttributes(connection, config.temporal.namespace);
+    if (added.length > 0) logger.log(`Registered search attributes: ${added.join(', ')}`);
+    const upsert = await upsertTranscriptionSchedule(client, {
+      ...config.schedule,
+      taskQueue: config.temporal.taskQueue,
+    });
+    logger.log(
+      await describeUpsert(
+        client,
+        { ...config.schedule, taskQueue: config.temporal.taskQueue },
+        upsert,
+      ),
+    );
+
+    let store: FileStore;
+    if (config.demoMode) {
+      const localStore = new LocalFileStore({
+        persistPath: path.join(config.dataDir, 'demo-store.json'),
+      });
+      cleanups.push(() => localStore.flush());
+      const seeded = await seedDemoStore(localStore);
+      store = localStore;
+      logger.warn(DEMO_NOTICE);
+      let transcriberLine = `transcriber at ${config.transcriber.url}`;
+      if (config.simulator.enabled) {
+        const simulator = await TranscriberSimulator.start({
+          store,
+          host: '127.0.0.1',
+          port: config.simulator.port,
+          latencyMs: config.simulator.latencyMs,
+          failPattern: config.simulator.failPattern
+            ? new RegExp(config.simulator.failPattern)
+            : undefined,
+          logger: new Logger('simulator'),
+        });
+        cleanups.push(() => simulator.stop());
+        // SIMULATOR_PORT=0 picks a free port: the worker must call the one it got.
+        config = { ...config, transcriber: { ...config.transcriber, url: simulator.url } };
+        transcriberLine =
+          `simulator at ${simulator.url}, ${config.simulator.latencyMs} ms per file` +
+          (config.simulator.failPattern
+            ? `, failing paths that match SIMULATOR_FAIL_PATTERN /${config.simulator.failPattern}/`
+            : '');
+      } else {
+        logger.warn(
+          `TRANSCRIBER_URL is set: the demo sends its files to ${config.transcriber.url} instead of the built-in simulator. A real api-transcriber writes its results to Supabase, not to the demo store, so the demo rows will not turn completed; use this to check connectivity`,
+        );
+      }
+      logger.warn(
+        `Demo store: ${localStore.count()} rows (${seeded} seeded now) in ${path.join(config.dataDir, 'demo-store.json')}; ${transcriberLine}`,
+      );
+    } else {
+      store = new SupabaseFileStore(config.supabase!);
+    }
+
+    if (!config.api.token) {
+      // Demo mode only (loadConfig requires API_TOKEN otherwise): one token per run, shown once.
+      const token = randomBytes(24).toString('base64url');
+      config = { ...config, api: { ...config.api, token } };
+      logger.warn(
+        `API token for this demo run (mutating endpoints need "Authorization: Bearer <token>"; set API_TOKEN to choose one): ${token}`,
+      );
+    }
+
+    const metrics = new WorkerMetrics();
+    if (config.metrics.workerPort > 0) {
+      const metricsServer = await startWorkerMetricsServer({
+        port: config.metrics.workerPort,
+        host: '127.0.0.1',
+        registry: metrics.registry,
+        sdkMetricsUrl,
+      }).catch((error: unknown) => {
+        throw portError(error, config.metrics.workerPort, 'WORKER_METRICS_PORT (0 turns it off)');
+      });
+      cleanups.push(() => void metricsServer.server.close());
+      // One process here: the API's /metrics includes this worker's metrics.
+      config = {
+        ...config,
+        metrics: { ...config.metrics, workerUrl: config.metrics.workerUrl ?? metricsServer.url },
+      };
+    }
+    const worker = await createTranscriptionWorker({ config, store, metrics });
+    const api = await createApi({ config, store }, createNestLogger(config));
+    cleanups.push(() => api.close());
+    await api.listen(config.api.port, '0.0.0.0').catch((error: unknown) => {
+      throw portError(error, config.api.port, 'PORT');
+    });
+
+    logger.log(`Admin page:   http://localhost:${config.api.port}/`);
+    logger.log(`API:          http://localhost:${config.api.port}/api/schedule (docs: /api/docs)`);
+    logger.log(`Temporal UI:  ${config.temporal.uiUrl}`);
+    logger.log(`Metrics:      http://localhost:${config.api.port}/metrics`);
+    logger.log(`Task queue:   ${config.temporal.taskQueue}; Ctrl-C stops everything`);
+    await logPreflight(config, logger);
+
+    devServer?.onUnexpectedExit((how) => {
+      logger.error(
+        `The Temporal dev server ${how} (its log: ${devServer.logFile}); stopping npm start. Start it again: the state in ${config.dataDir} is kept.`,
+      );
+      process.exitCode = 1;
+      worker.shutdown();
+    });
     await worker.run();
   } finally {
     logger.log('Shutting down: API, simulator, store, Temporal dev server');
-    await api.close();
-    metricsServer?.server.close();
-    await simulator?.stop();
-    if (store instanceof LocalFileStore) await store.flush();
-    await connection.close();
-    await devServer?.stop();
+    await cleanUp();
   }
+}
+
+/**
+ * The dev server under DATA_DIR: the one an earlier npm start left running (killed, or failed to
+ * start) is adopted and stopped on exit like our own; another server at TEMPORAL_ADDRESS is used
+ * and left alone; otherwise one is started.
+ */
+async function startOrAdoptDevServer(config: AppConfig): Promise<DevServer | undefined> {
+  const files = {
+    dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+    logFile: path.join(config.dataDir, 'temporal-server.log'),
+    pidFile: path.join(config.dataDir, 'temporal-dev-server.pid'),
+  };
+  if (await isReachable(config.temporal.address)) {
+    const adopted = DevServer.adopt(files);
+    if (adopted) {
+      logger.log(
+        `Using the Temporal dev server an earlier npm start left running (pid ${adopted.pid}, ${files.dbFile}); it stops with this one`,
+      );
+      return adopted;
+    }
+    logger.log(
+      `Using the Temporal server already running at ${config.temporal.address} (not started here, so left running on exit)`,
+    );
+    return undefined;
+  }
+  const cli = locateTemporalCli();
+  logger.log(`Starting the Temporal dev server from ${cli.path} (found via ${cli.source})`);
+  return DevServer.start({
+    cliPath: cli.path,
+    address: config.temporal.address,
+    uiPort: config.temporal.uiPort,
+    ...files,
+  });
+}
+
+/** A taken port, said with the variable that moves it. */
+function portError(error: unknown, port: number, variable: string): Error {
+  if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
+    return new Error(
+      `port ${port} is already in use by another process (is another npm start running?). Stop it, or set ${variable} to a free port.`,
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 main().catch((error: unknown) => {

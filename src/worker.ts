@@ -12,7 +12,7 @@ import { reportStartupError } from './startup-error';
 import { createTranscriptionWorker } from './temporal/create-worker';
 import { installRuntime } from './temporal/install-runtime';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
-import { upsertTranscriptionSchedule } from './temporal/transcription-schedule';
+import { describeUpsert, upsertTranscriptionSchedule } from './temporal/transcription-schedule';
 
 const logger = new Logger('worker');
 
@@ -38,7 +38,11 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
   });
   logger.log(
-    `Schedule ${config.schedule.id} ${outcome} (cron "${config.schedule.cron}", ${config.schedule.timezone})`,
+    await describeUpsert(
+      client,
+      { ...config.schedule, taskQueue: config.temporal.taskQueue },
+      outcome,
+    ),
   );
   const metrics = new WorkerMetrics();
   const metricsServer =

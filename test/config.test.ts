@@ -94,3 +94,32 @@ test('secrets are never echoed in the messages', () => {
   expect(problems.join('\n')).not.toContain(key);
   expect(problems.join('\n')).not.toContain(token);
 });
+
+test('a number that is not a whole number says so, whatever its limits; blank means unset', () => {
+  expect(problemsOf({ BATCH_SIZE: 'abc', PORT: '1.5', SIMULATOR_PORT: 'x' })).toEqual([
+    'BATCH_SIZE must be a whole number (got "abc")',
+    'PORT must be a whole number (got "1.5")',
+    'SIMULATOR_PORT must be a whole number (got "x")',
+  ]);
+  expect(problemsOf({ BATCH_SIZE: '5000' })).toEqual([
+    'BATCH_SIZE must not be greater than 1000 (got "5000")',
+  ]);
+  expect(loadConfig({ BATCH_SIZE: '', PORT: ' ' })).toMatchObject({
+    dispatch: { batchSize: 50 },
+    api: { port: 3000 },
+  });
+});
+
+test('ports npm start listens on together must differ; 0 (any free port) never clashes', () => {
+  expect(problemsOf({ SIMULATOR_PORT: '3000' })).toEqual([
+    'PORT and SIMULATOR_PORT both use port 3000: give each its own port',
+  ]);
+  expect(problemsOf({ TEMPORAL_UI_PORT: '7233' })).toEqual([
+    'TEMPORAL_UI_PORT and TEMPORAL_ADDRESS both use port 7233: give each its own port',
+  ]);
+  expect(loadConfig({ SIMULATOR_PORT: '0', WORKER_METRICS_PORT: '0' }).simulator.port).toBe(0);
+  // A remote Temporal server's port is not ours; the simulator is off with TRANSCRIBER_URL.
+  expect(() =>
+    loadConfig({ ...SUPABASE, TEMPORAL_ADDRESS: 'temporal:3000', SIMULATOR_PORT: '3000' }),
+  ).not.toThrow();
+});

@@ -30,10 +30,17 @@ class IsIanaTimeZone implements ValidatorConstraintInterface {
   }
 }
 
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+// Blank means unset (an .env line "BATCH_SIZE=" leaves the default).
+const toInt = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  if (value.trim() === '') return undefined;
+  return /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+};
 const blankToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+// Last among a variable's decorators, so it is checked first: "abc" is "not a whole number",
+// not "greater than 1000" (validation stops at the first error).
+const WHOLE_NUMBER = { message: '$property must be a whole number' };
 const httpUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /**
@@ -46,7 +53,12 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
   LOG_FORMAT?: string;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) WORKER_METRICS_PORT?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(0)
+  @Max(65535)
+  @IsInt(WHOLE_NUMBER)
+  WORKER_METRICS_PORT?: number;
   @Transform(blankToUndefined)
   @IsOptional()
   @IsUrl(httpUrl, {
@@ -64,7 +76,12 @@ export class EnvironmentVariables {
   @IsUrl(httpUrl, { message: 'TEMPORAL_UI_URL must be an http(s) URL' })
   TEMPORAL_UI_URL?: string;
   @IsOptional() @IsString() TEMPORAL_CLI_PATH?: string;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) TEMPORAL_UI_PORT?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1)
+  @Max(65535)
+  @IsInt(WHOLE_NUMBER)
+  TEMPORAL_UI_PORT?: number;
 
   @Transform(blankToUndefined)
   @IsOptional()
@@ -92,19 +109,62 @@ export class EnvironmentVariables {
       'TRANSCRIBER_MODEL must be "base": api-transcriber answers any other model with HTTP 400',
   })
   TRANSCRIBER_MODEL?: string;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) TRANSCRIBER_REQUEST_TIMEOUT_MS?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) TRANSCRIBE_WATCH_DEADLINE_MS?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) TRANSCRIBE_STATUS_POLL_INTERVAL_MS?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) TRANSCRIBE_HEARTBEAT_TIMEOUT_MS?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) TRANSCRIBE_START_TO_CLOSE_TIMEOUT_MS?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) TRANSCRIBE_MAX_ATTEMPTS?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) TRANSCRIBE_RETRY_INITIAL_INTERVAL_MS?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) TRANSCRIBE_RETRY_MAX_INTERVAL_MS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1000)
+  @IsInt(WHOLE_NUMBER)
+  TRANSCRIBER_REQUEST_TIMEOUT_MS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(0)
+  @IsInt(WHOLE_NUMBER)
+  TRANSCRIBE_WATCH_DEADLINE_MS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(100)
+  @IsInt(WHOLE_NUMBER)
+  TRANSCRIBE_STATUS_POLL_INTERVAL_MS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1000)
+  @IsInt(WHOLE_NUMBER)
+  TRANSCRIBE_HEARTBEAT_TIMEOUT_MS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1000)
+  @IsInt(WHOLE_NUMBER)
+  TRANSCRIBE_START_TO_CLOSE_TIMEOUT_MS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1)
+  @Max(100)
+  @IsInt(WHOLE_NUMBER)
+  TRANSCRIBE_MAX_ATTEMPTS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(100)
+  @IsInt(WHOLE_NUMBER)
+  TRANSCRIBE_RETRY_INITIAL_INTERVAL_MS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(100)
+  @IsInt(WHOLE_NUMBER)
+  TRANSCRIBE_RETRY_MAX_INTERVAL_MS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) BATCH_SIZE?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) MAX_CONCURRENT_TRANSCRIPTIONS?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) MAX_FILES_PER_RUN?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(1000) DISPATCH_CHILDREN_PER_RUN?: number;
+  @IsOptional() @Transform(toInt) @Min(1) @Max(1000) @IsInt(WHOLE_NUMBER) BATCH_SIZE?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1)
+  @Max(200)
+  @IsInt(WHOLE_NUMBER)
+  MAX_CONCURRENT_TRANSCRIPTIONS?: number;
+  @IsOptional() @Transform(toInt) @Min(1) @IsInt(WHOLE_NUMBER) MAX_FILES_PER_RUN?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(10)
+  @Max(1000)
+  @IsInt(WHOLE_NUMBER)
+  DISPATCH_CHILDREN_PER_RUN?: number;
 
   @IsOptional() @IsString() @MinLength(1) SCHEDULE_ID?: string;
   @IsOptional()
@@ -114,18 +174,27 @@ export class EnvironmentVariables {
   })
   SCHEDULE_CRON?: string;
   @IsOptional() @Validate(IsIanaTimeZone) SCHEDULE_TIMEZONE?: string;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(60000) SCHEDULE_CATCHUP_WINDOW_MS?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) BACKFILL_MAX_SLOTS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(60000)
+  @IsInt(WHOLE_NUMBER)
+  SCHEDULE_CATCHUP_WINDOW_MS?: number;
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1)
+  @Max(1000)
+  @IsInt(WHOLE_NUMBER)
+  BACKFILL_MAX_SLOTS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @Transform(toInt) @Min(0) @Max(65535) @IsInt(WHOLE_NUMBER) PORT?: number;
   @Transform(blankToUndefined)
   @IsOptional()
   @IsString()
   @MinLength(16, { message: 'API_TOKEN must be at least 16 characters' })
   API_TOKEN?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) SIMULATOR_PORT?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_LATENCY_MS?: number;
+  @IsOptional() @Transform(toInt) @Min(0) @Max(65535) @IsInt(WHOLE_NUMBER) SIMULATOR_PORT?: number;
+  @IsOptional() @Transform(toInt) @Min(0) @IsInt(WHOLE_NUMBER) SIMULATOR_LATENCY_MS?: number;
   @IsOptional() @IsString() SIMULATOR_FAIL_PATTERN?: string;
 }
 

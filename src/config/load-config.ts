@@ -25,6 +25,40 @@ function describeErrors(errors: ValidationError[]): string[] {
   );
 }
 
+/**
+ * Ports one process may listen on together (npm start runs them all): each needs its own. The
+ * Temporal server counts only when it is local.
+ */
+function portClashes(vars: EnvironmentVariables, demoMode: boolean): string[] {
+  const temporalAddress = vars.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const temporalHost = temporalAddress.slice(0, temporalAddress.lastIndexOf(':'));
+  const ports: Array<[string, number | undefined]> = [
+    ['PORT', vars.PORT ?? 3000],
+    ['WORKER_METRICS_PORT', vars.WORKER_METRICS_PORT ?? 9464],
+    [
+      'SIMULATOR_PORT',
+      demoMode && !vars.TRANSCRIBER_URL ? (vars.SIMULATOR_PORT ?? 8001) : undefined,
+    ],
+    ['TEMPORAL_UI_PORT', vars.TEMPORAL_UI_PORT ?? 8233],
+    [
+      'TEMPORAL_ADDRESS',
+      ['127.0.0.1', 'localhost', '0.0.0.0', '::1'].includes(temporalHost)
+        ? Number(temporalAddress.slice(temporalAddress.lastIndexOf(':') + 1))
+        : undefined,
+    ],
+  ];
+  const problems: string[] = [];
+  const seen = new Map<number, string>();
+  for (const [name, port] of ports) {
+    // 0 means "any free port" (or off, for the worker's metrics): never a clash.
+    if (port === undefined || !Number.isInteger(port) || port === 0) continue;
+    const other = seen.get(port);
+    if (other) problems.push(`${other} and ${name} both use port ${port}: give each its own port`);
+    else seen.set(port, name);
+  }
+  return problems;
+}
+
 /** Reads the environment, validates every variable, and returns typed config or throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, string> = {};
@@ -78,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       );
     }
   }
+  problems.push(...portClashes(vars, demoMode));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const simulatorPort = vars.SIMULATOR_PORT ?? 8001;

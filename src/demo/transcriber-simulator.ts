@@ -348,7 +348,7 @@ export class TranscriberSimulator {
           new Error(
             `transcriber simulator could not listen on ${host}:${port}: ${error.code ?? error.message}` +
               (error.code === 'EADDRINUSE'
-                ? ' (the port is taken: is a real api-transcriber or another simulator running?)'
+                ? ' (the port is taken: is another npm start, a real api-transcriber or another simulator running? Stop it, or set SIMULATOR_PORT to a free port)'
                 : ''),
           ),
         );

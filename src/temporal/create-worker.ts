@@ -1,5 +1,13 @@
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type Logger,
+  type WorkflowBundle,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { TranscriberClient } from '../../activities/transcriber-client';
 import type { AppConfig } from '../config/app-config';
@@ -17,12 +25,33 @@ export interface TranscriptionWorkerOptions {
 }
 
 /** The bundle given, or the one built ahead of time (WORKFLOW_BUNDLE_PATH), or bundle now. */
-function workflowSource(options: TranscriptionWorkerOptions) {
-  if (options.workflowBundle) return { workflowBundle: options.workflowBundle };
-  if (options.config.workflowBundlePath) {
-    return { workflowBundle: { codePath: options.config.workflowBundlePath } };
-  }
-  return { workflowsPath: require.resolve('../../workflows') };
+async function workflowBundle(options: TranscriptionWorkerOptions): Promise<WorkflowBundleOption> {
+  if (options.workflowBundle) return options.workflowBundle;
+  if (options.config.workflowBundlePath) return { codePath: options.config.workflowBundlePath };
+  // Bundled here rather than by Worker.create, whose logger prints webpack's module listing.
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: warningsOnly(Runtime.instance().logger),
+  });
+}
+
+/** The runtime's logger without its info and debug lines. */
+function warningsOnly(logger: Logger): Logger {
+  const quiet = (): void => undefined;
+  return {
+    log: (level, message, meta) => {
+      if (level === 'WARN' || level === 'ERROR') logger.log(level, message, meta);
+    },
+    trace: quiet,
+    debug: quiet,
+    info: quiet,
+    warn: (message, meta) => {
+      logger.warn(message, meta);
+    },
+    error: (message, meta) => {
+      logger.error(message, meta);
+    },
+  };
 }
 
 export async function connectWorker(config: AppConfig): Promise<NativeConnection> {
@@ -54,7 +83,7 @@ export async function createTranscriptionWorker(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities,
-    ...workflowSource(options),
+    workflowBundle: await workflowBundle(options),
     interceptors: { activity: options.metrics ? [options.metrics.interceptor()] : [] },
     // On shutdown, in-flight transcriptions get one heartbeat timeout to finish; after that
     // they are cancelled and their retry (on any worker) watches the row instead of resending.

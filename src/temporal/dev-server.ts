@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -12,19 +12,31 @@ export interface DevServerOptions {
   /** SQLite file: workflows and schedules survive restarts. */
   dbFile: string;
   logFile: string;
+  /** Where the server's pid is kept, so a later `npm start` can adopt a server left running. */
+  pidFile: string;
   startTimeoutMs?: number;
 }
 
-/** A `temporal server start-dev` child process owned by `npm start`. */
+/**
+ * A `temporal server start-dev` process owned by `npm start`. It runs in its own process group
+ * (Ctrl-C reaches npm start, which stops the worker first and the server last), so it can
+ * outlive an `npm start` that was killed: its pid file lets the next `npm start` adopt it.
+ */
 export class DevServer {
+  private exitListeners: Array<(how: string) => void> = [];
+  private exited = false;
+
   private constructor(
-    private readonly child: ChildProcess,
+    readonly pid: number,
+    private readonly pidFile: string,
     readonly logFile: string,
   ) {}
 
   static async start(options: DevServerOptions): Promise<DevServer> {
     const [host, port] = splitAddress(options.address);
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    // Only what this run writes is shown on failure, not the lines of earlier runs.
+    const logOffset = fileSize(options.logFile);
     const log = fs.openSync(options.logFile, 'a');
     const child = spawn(
       options.cliPath,
@@ -44,22 +56,24 @@ export class DevServer {
         'warn',
         ...CUSTOM_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
       ],
-      // Its own process group: Ctrl-C reaches npm start, which then stops the server in order.
       { stdio: ['ignore', log, log], detached: true },
     );
     fs.closeSync(log);
+    const server = new DevServer(child.pid!, options.pidFile, options.logFile);
     let exit: string | undefined;
     child.once('exit', (code, signal) => {
       exit = `exited with ${signal ?? `code ${code}`}`;
+      server.markExited(exit);
     });
     const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
     for (;;) {
       if (exit) {
-        throw new Error(
-          `Temporal dev server ${exit} before it was ready; last lines of ${options.logFile}:\n${tail(options.logFile)}`,
-        );
+        throw new Error(startFailure(options, exit, readFrom(options.logFile, logOffset)));
       }
-      if (await isReachable(options.address)) return new DevServer(child, options.logFile);
+      if (await isReachable(options.address)) {
+        fs.writeFileSync(options.pidFile, `${child.pid}\n${options.dbFile}\n`);
+        return server;
+      }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
         throw new Error(
@@ -70,14 +84,65 @@ export class DevServer {
     }
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after 10 s). */
+  /**
+   * The dev server an earlier `npm start` left running on this database (it was killed, or its
+   * start failed), if its pid file names a live process; else undefined.
+   */
+  static adopt(options: Pick<DevServerOptions, 'pidFile' | 'dbFile' | 'logFile'>) {
+    let pid: number;
+    try {
+      const [pidLine, dbLine] = fs.readFileSync(options.pidFile, 'utf8').split('\n');
+      pid = Number(pidLine);
+      if (!Number.isInteger(pid) || pid <= 0 || dbLine !== options.dbFile) return undefined;
+    } catch {
+      return undefined;
+    }
+    const commandLine = commandLineOf(pid);
+    if (!isAlive(pid) || (commandLine !== undefined && !commandLine.includes(options.dbFile))) {
+      return undefined;
+    }
+    const server = new DevServer(pid, options.pidFile, options.logFile);
+    server.watchPid();
+    return server;
+  }
+
+  /** Called once if the server exits before stop() was asked for. */
+  onUnexpectedExit(listener: (how: string) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and removes its pid file. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    this.exitListeners = [];
+    if (!this.exited && isAlive(this.pid)) {
+      process.kill(this.pid, 'SIGTERM');
+      const deadline = Date.now() + 10_000;
+      while (isAlive(this.pid)) {
+        if (Date.now() > deadline) {
+          process.kill(this.pid, 'SIGKILL');
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    fs.rmSync(this.pidFile, { force: true });
+  }
+
+  private markExited(how: string): void {
+    if (this.exited) return;
+    this.exited = true;
+    for (const listener of this.exitListeners) listener(how);
+  }
+
+  /** An adopted server is not our child: notice its exit by polling. */
+  private watchPid(): void {
+    const timer = setInterval(() => {
+      if (!isAlive(this.pid)) {
+        clearInterval(timer);
+        this.markExited('exited');
+      }
+    }, 1_000);
+    timer.unref();
   }
 }
 
@@ -96,15 +161,56 @@ export async function isReachable(address: string): Promise<boolean> {
   }
 }
 
+/** Why the server did not start, with the fix when the log shows a known cause. */
+function startFailure(options: DevServerOptions, exit: string, log: string): string {
+  const portInUse = /(\d+)[^\n]*address already in use/.exec(log);
+  if (portInUse) {
+    const port = Number(portInUse[1]);
+    const variable =
+      port === options.uiPort ? 'TEMPORAL_UI_PORT' : 'TEMPORAL_ADDRESS (host:port of the server)';
+    return `Temporal dev server ${exit}: port ${port} is already in use by another process. Stop that process (e.g. "ss -ltnp 'sport = :${port}'" shows it), or set ${variable} to a free port.`;
+  }
+  const lines = log.trimEnd().split('\n').slice(-15).join('\n') || '(nothing logged)';
+  return `Temporal dev server ${exit} before it was ready; what it logged (${options.logFile}):\n${lines}`;
+}
+
 function splitAddress(address: string): [string, number] {
   const index = address.lastIndexOf(':');
   return [address.slice(0, index), Number(address.slice(index + 1))];
 }
 
-function tail(file: string, lines = 15): string {
+function fileSize(file: string): number {
   try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return fs.statSync(file).size;
   } catch {
-    return '(no log)';
+    return 0;
+  }
+}
+
+function readFrom(file: string, offset: number): string {
+  try {
+    return fs.readFileSync(file).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The process's command line; undefined where there is no /proc (macOS): then the pid file
+ * and a live process are all there is to go on. */
+function commandLineOf(pid: number): string | undefined {
+  if (!fs.existsSync('/proc/self')) return undefined;
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
   }
 }

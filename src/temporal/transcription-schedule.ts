@@ -7,6 +7,8 @@ import {
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
 import type { dispatchPendingFiles } from '../../workflows';
+import { GrpcStatus } from '../common/grpc-status';
+import { ConfigError } from '../config/load-config';
 import { formatInZone } from './zoned-time';
 
 /** Scheduled runs get ids like `dispatch-2026-12-03T15:00:00Z` (Temporal appends the time). */
@@ -90,16 +92,19 @@ export async function upsertTranscriptionSchedule(
   } catch (error) {
     if (!(error instanceof ScheduleNotFoundError)) throw error;
     try {
-      await client.schedule.create({
-        scheduleId: settings.id,
-        spec: { cronExpressions: [settings.cron], timezone: settings.timezone },
-        action: dispatchAction(settings, configuredMemo(settings)),
-        policies: {
-          overlap: ScheduleOverlapPolicy.SKIP,
-          catchupWindow: settings.catchupWindowMs,
-        },
-        state: { note: 'Created at start-up from SCHEDULE_CRON and SCHEDULE_TIMEZONE' },
-      });
+      await refusedSpecAsConfigError(
+        settings,
+        client.schedule.create({
+          scheduleId: settings.id,
+          spec: { cronExpressions: [settings.cron], timezone: settings.timezone },
+          action: dispatchAction(settings, configuredMemo(settings)),
+          policies: {
+            overlap: ScheduleOverlapPolicy.SKIP,
+            catchupWindow: settings.catchupWindowMs,
+          },
+          state: { note: 'Created at start-up from SCHEDULE_CRON and SCHEDULE_TIMEZONE' },
+        }),
+      );
       return UpsertOutcome.Created;
     } catch (createError) {
       // The worker and the API may start together; the other one created it first.
@@ -126,17 +131,61 @@ export async function upsertTranscriptionSchedule(
         configuredCron: settings.cron,
         configuredTimezone: settings.timezone,
       };
-  await handle.update((previous) => ({
-    ...previous,
-    spec: { cronExpressions: [live.cron], timezone: live.timezone },
-    action: dispatchAction(settings, live),
-    policies: {
-      ...previous.policies,
-      overlap: ScheduleOverlapPolicy.SKIP,
-      catchupWindow: settings.catchupWindowMs,
-    },
-  }));
+  await refusedSpecAsConfigError(
+    settings,
+    handle.update((previous) => ({
+      ...previous,
+      spec: { cronExpressions: [live.cron], timezone: live.timezone },
+      action: dispatchAction(settings, live),
+      policies: {
+        ...previous.policies,
+        overlap: ScheduleOverlapPolicy.SKIP,
+        catchupWindow: settings.catchupWindowMs,
+      },
+    })),
+  );
   return UpsertOutcome.Updated;
+}
+
+/**
+ * Temporal parses the cron and the zone; what it refuses (a TypeError from the SDK, or
+ * INVALID_ARGUMENT) is said with the variables to fix instead of its bare message.
+ */
+async function refusedSpecAsConfigError<T>(settings: ScheduleSettings, call: Promise<T>) {
+  try {
+    return await call;
+  } catch (error) {
+    const invalid =
+      error instanceof TypeError ||
+      (error as { code?: unknown })?.code === GrpcStatus.InvalidArgument;
+    if (!invalid) throw error;
+    throw new ConfigError([
+      `SCHEDULE_CRON "${settings.cron}" with SCHEDULE_TIMEZONE "${settings.timezone}" was refused by Temporal: ${(error as Error).message}. Fix SCHEDULE_CRON (minute hour day month weekday, e.g. "0 */3 * * *") or SCHEDULE_TIMEZONE (a tz database name, e.g. Asia/Tokyo)`,
+    ]);
+  }
+}
+
+/**
+ * The start-up log line: what the upsert did and the schedule as it now stands, which may be an
+ * operator's cron (kept across restarts) and a pause with its note.
+ */
+export async function describeUpsert(
+  client: Client,
+  settings: ScheduleSettings,
+  outcome: UpsertOutcome,
+): Promise<string> {
+  const description = await client.schedule.getHandle(settings.id).describe();
+  const memo = memoOf(description);
+  const cron = memo.cron ?? settings.cron;
+  const timezone = memo.timezone ?? settings.timezone;
+  const operatorChange =
+    cron !== settings.cron || timezone !== settings.timezone
+      ? ` (set through the API and kept; SCHEDULE_CRON/SCHEDULE_TIMEZONE say "${settings.cron}", ${settings.timezone})`
+      : '';
+  const paused = description.state.paused
+    ? `; PAUSED: "${description.state.note ?? ''}" (resume with POST /api/schedule/resume)`
+    : '';
+  return `Schedule ${settings.id} ${outcome}: cron "${cron}" in ${timezone}${operatorChange}${paused}`;
 }
 
 /**

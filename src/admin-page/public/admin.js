@@ -175,12 +175,12 @@ const MESSAGES = {
     trigger: 'Run now',
     refresh: 'Refresh',
     intervalSelectLabel: 'Interval (from 00:00)',
-    intervalOption: 'every {hours} hours',
+    intervalOption: 'every {hours} hour{s}',
     intervalOptionDaily: 'every 24 hours (daily at 00:00)',
     intervalCustom: 'custom cron',
     intervalApply: 'Change interval',
     intervalChoose: 'Choose an interval.',
-    intervalChanged: 'Interval changed: every {hours} hours from 00:00.',
+    intervalChanged: 'Interval changed: every {hours} hour{s} from 00:00.',
     working: 'Working…',
     paused_ok: 'Paused.',
     resumed_ok: 'Resumed.',
@@ -312,6 +312,11 @@ function t(key, params = {}) {
   );
 }
 
+/** "every 1 hour", "every 6 hours" (the Japanese labels have no plural). @param {number} hours */
+function hoursParams(hours) {
+  return { hours: String(hours), s: hours === 1 ? '' : 's' };
+}
+
 /** @param {string} key @returns {key is MessageKey} */
 function isMessageKey(key) {
   return key in MESSAGES.ja;
@@ -331,7 +336,7 @@ function applyStaticLabels() {
     if (option.value === '') continue;
     const hours = Number(option.value);
     option.textContent =
-      hours === 24 ? t('intervalOptionDaily') : t('intervalOption', { hours: String(hours) });
+      hours === 24 ? t('intervalOptionDaily') : t('intervalOption', hoursParams(hours));
   }
 }
 
@@ -1102,7 +1107,7 @@ function wireControls() {
     void runAction(applyButton, controlsFeedback, async () => {
       await api('api/schedule', { method: 'PATCH', body: { everyHours: hours }, auth: true });
       intervalEdited = false;
-      return { kind: 'success', text: t('intervalChanged', { hours: String(hours) }) };
+      return { kind: 'success', text: t('intervalChanged', hoursParams(hours)) };
     });
   });
 
