@@ -3,6 +3,8 @@
  * the transcriber simulator as a real HTTP server. The store is the local demo store.
  */
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -14,9 +16,11 @@ import { TranscriberSimulator } from '../src/demo/transcriber-simulator';
 import { listFailedFiles } from '../src/files/failed-file-workflows';
 import { transcribeWorkflowId } from '../src/files/file-path';
 import { LocalFileStore } from '../src/files/local-file-store';
+import { SupabaseFileStore } from '../src/files/supabase-file-store';
 import { freeLoopbackPort } from '../src/metrics/free-port';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
 import { upsertTranscriptionSchedule } from '../src/temporal/transcription-schedule';
+import { PostgrestDouble } from './support/postgrest-double';
 import {
   createTestWorker,
   startTemporal,
@@ -202,6 +206,32 @@ describe('pause and resume', () => {
     expect(resumed.body).toMatchObject({ paused: false, note: 'back' });
   });
 
+  test('pause, resume and PATCH answer what GET /api/schedule shows, in the same shape', async () => {
+    const described = await http().get('/api/schedule').expect(200);
+    const keys = Object.keys(described.body).sort();
+    const paused = await http().post('/api/schedule/pause').set(auth).send({}).expect(200);
+    const patched = await http()
+      .patch('/api/schedule')
+      .set(auth)
+      .send({ everyHours: 3 })
+      .expect(200);
+    const resumed = await http().post('/api/schedule/resume').set(auth).send({}).expect(200);
+    for (const [answer, isPaused] of [
+      [paused, true],
+      [patched, true],
+      [resumed, false],
+    ] as const) {
+      expect(Object.keys(answer.body).sort()).toEqual(keys);
+      expect(answer.body).toMatchObject({
+        paused: isPaused,
+        description: { en: 'every 3 hours from 00:00 JST' },
+        totals: { succeeded: expect.any(Number), failed: expect.any(Number) },
+        mode: 'demo',
+        recentRuns: expect.any(Array),
+      });
+    }
+  });
+
   test('unknown fields and wrong types are rejected', async () => {
     const unknown = await http()
       .post('/api/schedule/pause')
@@ -319,6 +349,81 @@ describe('request validation', () => {
     expect(messageOf(body)).toContain(message);
   });
 
+  test.each([
+    ['post', '/api/files/retry', { filePath: null }, ['filePath must be a string']],
+    ['post', '/api/files/retry', { filePath: 123 }, ['filePath must be a string']],
+    ['post', '/api/files/retry', { filePath: '' }, ['filePath must not be empty']],
+    ['post', '/api/schedule/pause', { note: null }, ['note must be a string']],
+    ['patch', '/api/schedule', { cron: 5 }, ['cron must be a string such as "0 */3 * * *"']],
+    ['post', '/api/files/retry-failed', { limit: '5' }, ['limit must be an integer']],
+    [
+      'post',
+      '/api/schedule/backfill',
+      { start: 'yesterday', end: '2026-12-02T00:00:00+09:00' },
+      ['start must be an ISO 8601 date-time, e.g. 2026-12-03T00:00:00+09:00'],
+    ],
+  ] as const)(
+    '%s %s %j → 400 with only the rule that failed',
+    async (method, path, payload, messages) => {
+      const { body } = await http()[method](path).set(auth).send(payload).expect(400);
+      expect(body.message).toEqual(messages);
+    },
+  );
+
+  test('GET query parameters report only the rule that failed', async () => {
+    const { body } = await http().get('/api/runs?limit=abc').expect(400);
+    expect(body.message).toEqual(['limit must be an integer']);
+  });
+
+  test('an array where the body object belongs → 400 saying so', async () => {
+    for (const path of ['/api/schedule/pause', '/api/files/retry', '/api/schedule/trigger']) {
+      const { body } = await http()
+        .post(path)
+        .set(auth)
+        .send([{ note: 'x' }])
+        .expect(400);
+      expect(messageOf(body)).toMatch(/not an array|takes no body/);
+    }
+  });
+
+  test('POST /api/schedule/trigger refuses a body with fields, naming them', async () => {
+    const { body } = await http()
+      .post('/api/schedule/trigger')
+      .set(auth)
+      .send({ x: 1 })
+      .expect(400);
+    expect(messageOf(body)).toContain('property x should not exist');
+  });
+
+  test.each([
+    ['post', '/api/schedule/pause'],
+    ['post', '/api/schedule/resume'],
+    ['post', '/api/schedule/trigger'],
+    ['patch', '/api/schedule'],
+    ['post', '/api/schedule/backfill'],
+    ['post', '/api/files/retry'],
+    ['post', '/api/files/retry-failed'],
+  ] as const)(
+    '%s %s refuses constructor, prototype and __proto__ as unknown fields',
+    async (method, path) => {
+      for (const [field, raw] of [
+        ['constructor', '{"constructor":{"prototype":{"x":1}}}'],
+        ['prototype', '{"prototype":{"x":1}}'],
+        ['__proto__', '{"__proto__":{"x":1}}'],
+      ]) {
+        const { body } = await http()
+          [method](path)
+          .set(auth)
+          .set('Content-Type', 'application/json')
+          .send(raw)
+          .expect(400);
+        expect(messageOf(body)).toContain(`property ${field} should not exist`);
+      }
+      const schedule = await http().get('/api/schedule').expect(200);
+      expect(schedule.body.paused).toBe(false);
+    },
+  );
+
   test.each([['/api/schedule/pause'], ['/api/schedule/backfill'], ['/api/files/retry']])(
     '%s: malformed JSON → 400 saying so; a body over 100 KB → 413',
     async (path) => {
@@ -341,6 +446,116 @@ describe('request validation', () => {
       expect(JSON.stringify(tooLarge.body)).not.toContain('xxxx');
     },
   );
+});
+
+describe('request bodies that are not plain JSON', () => {
+  test.each(['gzip', 'br', 'deflate'])(
+    'a plain body labelled Content-Encoding: %s → 400 saying it is not valid %s, on any route',
+    async (encoding) => {
+      for (const [method, path] of [
+        ['post', '/api/schedule/pause'],
+        ['patch', '/api/schedule'],
+        ['get', '/api/runs'],
+      ] as const) {
+        const { body } = await http()
+          [method](path)
+          .set(auth)
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', encoding)
+          .send('{"note":"x"}')
+          .expect(400);
+        expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+        expect(body.message).toContain(`The request body is not valid ${encoding}`);
+        expect(body.message).toContain('without a Content-Encoding header');
+      }
+    },
+  );
+
+  test('an unknown Content-Encoding → 415 naming it', async () => {
+    const { body } = await http()
+      .post('/api/schedule/pause')
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'compress')
+      .send('{"note":"x"}')
+      .expect(415);
+    expect(body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type' });
+    expect(body.message).toContain('Content-Encoding "compress" is not supported');
+  });
+
+  test.each([
+    ['application/xml', (call: request.Test) => call.type('application/xml').send('{"note":"x"}')],
+    ['text/plain', (call: request.Test) => call.type('text/plain').send('{"note":"x"}')],
+    ['application/x-www-form-urlencoded', (call: request.Test) => call.type('form').send('note=x')],
+    ['multipart/form-data', (call: request.Test) => call.field('note', 'x')],
+  ])('a %s body → 415 saying to send JSON; nothing changes', async (type, send) => {
+    for (const path of ['/api/schedule/pause', '/api/files/retry']) {
+      const { body } = await send(http().post(path).set(auth)).expect(415);
+      expect(body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type' });
+      expect(body.message).toBe(
+        `The request body is ${type}, which this API does not read; send the body as JSON with Content-Type: application/json`,
+      );
+    }
+    const patched = await send(http().patch('/api/schedule').set(auth)).expect(415);
+    expect(patched.body.message).toContain('Content-Type: application/json');
+    const schedule = await http().get('/api/schedule').expect(200);
+    expect(schedule.body).toMatchObject({ paused: false, cron: '0 */3 * * *' });
+  });
+
+  test('a chunked body that is not JSON → 415 as well; an empty chunked one passes', async () => {
+    // Node's own client sends a POST without Content-Length as chunks, an empty body as one.
+    const app = await startVariant((base) => base);
+    await app.listen(0, '127.0.0.1');
+    const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+    const post = (
+      type: string | undefined,
+      chunk: string,
+    ): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const call = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/api/schedule/resume',
+            headers: { ...auth, ...(type ? { 'Content-Type': type } : {}) },
+          },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (text: string) => (body += text));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        call.on('error', reject);
+        if (chunk) call.write(chunk);
+        call.end();
+      });
+    try {
+      const xml = await post('application/xml', '<note>x</note>');
+      expect(xml.status).toBe(415);
+      expect(JSON.parse(xml.body).message).toContain('send the body as JSON');
+      const untyped = await post(undefined, '{"note":"x"}');
+      expect(untyped.status).toBe(415);
+      expect(JSON.parse(untyped.body).message).toBe(
+        'The request body has no Content-Type; send the body as JSON with Content-Type: application/json',
+      );
+      expect((await post(undefined, '')).status).toBe(200);
+      expect((await post('application/xml', '')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('requests without a body, and JSON with a charset, still pass', async () => {
+    await http().post('/api/schedule/resume').set(auth).expect(200);
+    await http()
+      .post('/api/schedule/resume')
+      .set(auth)
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send('{"note":"resumed"}')
+      .expect(200);
+  });
 });
 
 describe('trigger and runs', () => {
@@ -378,6 +593,31 @@ describe('trigger and runs', () => {
     expect(schedule.body.totals.succeeded).toBeGreaterThanOrEqual(2);
   });
 
+  test('ten triggers at once: exactly one starts a dispatch, the others skip, all naming it', async () => {
+    const paths = [await addPendingFile(), await addPendingFile()];
+    simulator.setLatency(2_000);
+    let dispatchId: string;
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          http().post('/api/schedule/trigger').set(auth).expect(200),
+        ),
+      );
+      const started = answers.filter((answer) => answer.body.started === true);
+      expect(started).toHaveLength(1);
+      dispatchId = started[0].body.workflowId;
+      expect(dispatchId).toMatch(/^dispatch-/);
+      for (const answer of answers) expect(answer.body.workflowId).toBe(dispatchId);
+      for (const answer of answers.filter((a) => a.body.started === false)) {
+        expect(answer.body.message).toContain(`Skipped: dispatch ${dispatchId} is still running`);
+      }
+    } finally {
+      simulator.setLatency(50);
+    }
+    await waitForWorkflow(dispatchId);
+    for (const path of paths) expect(await store.getStatus(path)).toBe('completed');
+  });
+
   test('runs rejects a bad limit', async () => {
     await http().get('/api/runs?limit=0').expect(400);
     await http().get('/api/runs?limit=abc').expect(400);
@@ -394,6 +634,14 @@ describe('backfill', () => {
     [
       { start: '2026-12-01T00:00:00+09:00', end: '2026-12-02T00:00:00+09:00' },
       'more than the allowed 4',
+    ],
+    [
+      { start: '2000-01-01T00:00:00+09:00', end: '2026-12-01T00:00:00+09:00' },
+      'The range holds more than 1000 slots, more than the allowed 4 (BACKFILL_MAX_SLOTS)',
+    ],
+    [
+      { start: '2026-11-30T00:00:00+09:00', end: '2026-11-30T12:00:00+09:00' },
+      'The range holds 5 slots, more than the allowed 4 (BACKFILL_MAX_SLOTS)',
     ],
     [{ start: 'yesterday', end: '2026-12-02T00:00:00+09:00' }, 'start must be an ISO 8601'],
     [{ start: '2026-12-02T01:00:00+09:00', end: '2026-12-02T02:00:00+09:00' }, 'no slot'],
@@ -490,13 +738,22 @@ describe('failed files and re-runs', () => {
       .expect(200);
     expect(retried.body).toMatchObject({ filePath: path, workflowId });
     expect(await store.getStatus(path)).toBe('processing');
-    // While it runs, a second re-run is refused.
+    // While it runs, a second re-run is refused: its row is in processing …
     const conflict = await http()
       .post('/api/files/retry')
       .set(auth)
       .send({ filePath: path })
       .expect(409);
-    expect(conflict.body.message).toContain('being transcribed');
+    expect(conflict.body.message).toContain('a dispatch or another re-run has it in hand');
+    // … and, whatever the row says, its workflow runs.
+    await store.setStatus(path, 'pending');
+    const running = await http()
+      .post('/api/files/retry')
+      .set(auth)
+      .send({ filePath: path })
+      .expect(409);
+    expect(running.body.message).toContain('being transcribed right now');
+    expect(await store.getStatus(path)).toBe('pending');
     simulator.setLatency(50);
 
     await waitForWorkflow(workflowId);
@@ -523,34 +780,98 @@ describe('failed files and re-runs', () => {
     await http().post('/api/files/retry').set(auth).send({}).expect(400);
   });
 
-  test('retry-failed re-runs every failed file, bounded by limit', async () => {
-    simulator.setFailPattern(/d-feedface/);
-    const paths = [await addPendingFile('d-feedface'), await addPendingFile('d-feedface')];
-    for (const path of paths) {
-      await temporal.env.client.workflow.start('transcribeFile', {
-        workflowId: transcribeWorkflowId(path),
-        taskQueue: config.temporal.taskQueue,
-        args: [{ filePath: path, settings: config.transcribeActivity }],
-      });
-    }
-    for (const path of paths) await waitForWorkflow(transcribeWorkflowId(path));
-    simulator.setFailPattern(undefined);
+  test('retry answers 409 for a row in processing whose workflow has not started (a dispatch has it)', async () => {
+    const path = await addPendingFile('d-9a0c3551');
+    // What a dispatch leaves between markFilesProcessing and the start of the child.
+    await store.setStatus(path, 'processing');
+    const { body } = await http()
+      .post('/api/files/retry')
+      .set(auth)
+      .send({ filePath: path })
+      .expect(409);
+    expect(body.message).toContain('is in processing: a dispatch or another re-run has it in hand');
+    expect(await store.getStatus(path)).toBe('processing');
+    await expect(
+      temporal.env.client.workflow.getHandle(transcribeWorkflowId(path)).describe(),
+    ).rejects.toThrow();
+    await store.setStatus(path, 'completed');
+  });
+
+  test('retry-failed puts the failed rows back to pending and one dispatch takes them within its window', async () => {
+    const paths: string[] = [];
+    for (let i = 0; i < 4; i++) paths.push(await addFailedFile('d-feedface'));
     await waitFor(async () => {
-      const { body } = await http().get('/api/files/failed').expect(200);
-      return body.length >= 2 ? body : undefined;
-    }, 'two failed files');
+      const { body } = await http().get('/api/files/failed?limit=200').expect(200);
+      const listed = body.map((file: { filePath: string }) => file.filePath);
+      return paths.every((path) => listed.includes(path)) ? true : undefined;
+    }, 'four failed files');
 
     await http().post('/api/files/retry-failed').set(auth).send({ limit: 0 }).expect(400);
-    const one = await http()
-      .post('/api/files/retry-failed')
-      .set(auth)
-      .send({ limit: 1 })
-      .expect(200);
-    expect(one.body.retried).toBe(1);
-    const rest = await http().post('/api/files/retry-failed').set(auth).send({}).expect(200);
-    expect(rest.body.retried).toBe(1);
-    for (const path of paths) await waitForWorkflow(transcribeWorkflowId(path));
+    simulator.resetStats();
+    simulator.setLatency(300);
+    try {
+      const one = await http()
+        .post('/api/files/retry-failed')
+        .set(auth)
+        .send({ limit: 1 })
+        .expect(200);
+      expect(one.body).toMatchObject({ requeued: 1, retried: 1, skipped: [] });
+      expect(one.body.dispatch).toMatchObject({ started: true });
+      expect(one.body.message).toContain(`dispatch ${one.body.dispatch.workflowId} started`);
+      await waitForWorkflow(one.body.dispatch.workflowId);
+
+      const rest = await http().post('/api/files/retry-failed').set(auth).send({}).expect(200);
+      expect(rest.body.requeued).toBe(3);
+      expect([...one.body.filePaths, ...rest.body.filePaths].sort()).toEqual([...paths].sort());
+      expect(rest.body.dispatch.started).toBe(true);
+      // A dispatch is running now: a third call puts nothing back and says who has the files.
+      const again = await http().post('/api/files/retry-failed').set(auth).send({}).expect(200);
+      expect(again.body.requeued).toBe(0);
+      await waitForWorkflow(rest.body.dispatch.workflowId);
+    } finally {
+      simulator.setLatency(50);
+    }
     for (const path of paths) expect(await store.getStatus(path)).toBe('completed');
+    // One file at a time at the transcriber: the dispatch's window (MAX_CONCURRENT_TRANSCRIPTIONS = 1).
+    expect(config.dispatch.maxConcurrentTranscriptions).toBe(1);
+    expect(simulator.stats.maxConcurrentRequests).toBe(1);
+    expect(simulator.stats.requests).toBe(4);
+  });
+
+  test('retry-failed while a dispatch runs: the rows wait, and the answer says for what', async () => {
+    const path = await addFailedFile('d-5eed5eed');
+    await waitFor(async () => {
+      const { body } = await http().get('/api/files/failed?limit=200').expect(200);
+      return body.some((file: { filePath: string }) => file.filePath === path) ? true : undefined;
+    }, 'the failed file to be listed');
+    const busy = await addPendingFile();
+    simulator.setLatency(3_000);
+    try {
+      const trigger = await http().post('/api/schedule/trigger').set(auth).expect(200);
+      expect(trigger.body.started).toBe(true);
+      await waitFor(
+        () => Promise.resolve(simulator.stats.inFlightPaths().includes(busy) ? true : undefined),
+        'the dispatch to be at the transcriber',
+      );
+      const { body } = await http().post('/api/files/retry-failed').set(auth).send({}).expect(200);
+      expect(body).toMatchObject({
+        requeued: 1,
+        filePaths: [path],
+        dispatch: { started: false, workflowId: trigger.body.workflowId },
+      });
+      expect(body.message).toContain(`Dispatch ${trigger.body.workflowId} is already running`);
+      expect(body.message).toContain('takes only those created after the point it has reached');
+      expect(body.message).toMatch(/the next dispatch, scheduled for \S+\+09:00/);
+      expect(await store.getStatus(path)).toBe('pending');
+      await waitForWorkflow(trigger.body.workflowId);
+    } finally {
+      simulator.setLatency(50);
+    }
+    // It was older than the running dispatch's position: still pending, for the next dispatch.
+    expect(await store.getStatus(path)).toBe('pending');
+    const next = await http().post('/api/schedule/trigger').set(auth).expect(200);
+    await waitForWorkflow(next.body.workflowId);
+    expect(await store.getStatus(path)).toBe('completed');
   });
 
   test('a file whose row is completed by now is no longer listed (its retry would be a 409)', async () => {
@@ -886,5 +1207,157 @@ describe('search attributes', () => {
       await app.close();
       expect(await registered()).toEqual(expect.arrayContaining(names));
     }
+  });
+});
+
+describe('routes', () => {
+  test('the start log names every controller at the path it really serves; /metrics is outside /api', async () => {
+    const lines: string[] = [];
+    const capture = {
+      log: (message: unknown) => void lines.push(String(message)),
+      error() {},
+      warn() {},
+    };
+    const app = await createApi({ config, store }, capture);
+    await app.init();
+    try {
+      const mappings = lines.filter((line) => /Controller \{/.test(line));
+      expect(mappings).toEqual(
+        expect.arrayContaining([
+          'ScheduleController {/api/schedule}:',
+          'RunsController {/api/runs}:',
+          'FilesController {/api/files}:',
+          'HealthController {/api/health}:',
+          'MetricsController {/metrics}:',
+        ]),
+      );
+      await request(app.getHttpServer()).get('/metrics').expect(200);
+      await request(app.getHttpServer()).get('/api/metrics').expect(404);
+      await request(app.getHttpServer()).get('/schedule').expect(404);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('Supabase unreachable, failing or refusing the key', () => {
+  let db: PostgrestDouble;
+  let failedPath: string;
+
+  beforeAll(async () => {
+    db = await PostgrestDouble.start();
+    // The listing and retry-failed read a failed file's row: one must exist in Temporal.
+    failedPath = await addFailedFile('d-5ab5ab5a');
+    await waitFor(async () => {
+      const { body } = await http().get('/api/files/failed?limit=200').expect(200);
+      return body.some((file: { filePath: string }) => file.filePath === failedPath)
+        ? true
+        : undefined;
+    }, 'the failed file to be listed');
+  });
+  afterAll(async () => {
+    await store.setStatus(failedPath, 'completed');
+    await db.stop();
+  });
+  afterEach(() => db.setFailure(null));
+
+  async function withSupabaseApi(
+    options: { url?: string; key?: string },
+    check: (server: ReturnType<INestApplication['getHttpServer']>) => Promise<void>,
+  ): Promise<void> {
+    const app = await createApi(
+      {
+        config,
+        store: new SupabaseFileStore({
+          url: options.url ?? db.url,
+          serviceRoleKey: options.key ?? db.serviceRoleKey,
+          timeoutMs: 3_000,
+        }),
+      },
+      false,
+    );
+    await app.init();
+    try {
+      await check(app.getHttpServer());
+    } finally {
+      await app.close();
+    }
+  }
+
+  const calls = [
+    ['get', '/api/files/failed', undefined],
+    ['post', '/api/files/retry', { filePath: 'files/d-5ab5ab5a/2026-11-01/00-00/audio.wav' }],
+    ['post', '/api/files/retry-failed', {}],
+  ] as const;
+
+  async function expect503(
+    server: ReturnType<INestApplication['getHttpServer']>,
+    message: RegExp,
+    secrets: string[] = [],
+  ): Promise<void> {
+    for (const [method, path, payload] of calls) {
+      const call = request(server)[method](path).set(auth);
+      const { body } = await (payload ? call.send(payload) : call).expect(503);
+      expect(body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+      expect(body.message).toMatch(message);
+      const text = JSON.stringify(body);
+      expect(text).not.toMatch(/at .*\.(ts|js):\d+/);
+      for (const secret of secrets) expect(text).not.toContain(secret);
+    }
+  }
+
+  test('Supabase answering 503 → 503 naming the host, the operation and the answer', async () => {
+    const host = new URL(db.url).host;
+    db.setFailure({ status: 503, message: 'upstream unavailable' });
+    await withSupabaseApi({}, (server) =>
+      expect503(
+        server,
+        new RegExp(
+          `^Supabase is failing: Supabase \\(${host.replace(/\./g, '\\.')}\\) (getStatus|findByPath) failed: HTTP 503 .*upstream unavailable.*Retry once it is back`,
+        ),
+        [db.serviceRoleKey],
+      ),
+    );
+  });
+
+  test('a dropped connection, or nothing listening → 503 saying Supabase is unreachable, and why', async () => {
+    db.setFailure('refuse');
+    await withSupabaseApi({}, (server) =>
+      expect503(server, /^Supabase is unreachable: Supabase \(.+\) \w+ failed: .*cause: /, [
+        db.serviceRoleKey,
+      ]),
+    );
+    const port = await freeLoopbackPort();
+    await withSupabaseApi({ url: `http://127.0.0.1:${port}`, key: 'k'.repeat(40) }, (server) =>
+      expect503(
+        server,
+        new RegExp(
+          `^Supabase is unreachable: Supabase \\(127\\.0\\.0\\.1:${port}\\) .*ECONNREFUSED`,
+        ),
+        ['k'.repeat(40)],
+      ),
+    );
+  });
+
+  test('a refused key → 503 saying so, with SUPABASE_SERVICE_ROLE_KEY as the fix, never the key', async () => {
+    const wrongKey = 'not-the-service-role-key-0123456789abcdef';
+    await withSupabaseApi({ key: wrongKey }, (server) =>
+      expect503(
+        server,
+        /^Supabase \(.+\) refused the service-role key \(HTTP 401 on \w+\); fix: set SUPABASE_SERVICE_ROLE_KEY/,
+        [wrongKey, db.serviceRoleKey],
+      ),
+    );
+  });
+
+  test('the same API answers normally once Supabase is back', async () => {
+    await withSupabaseApi({}, async (server) => {
+      await request(server).get('/api/files/failed').expect(200);
+      await request(server)
+        .post('/api/files/retry')
+        .set(auth)
+        .send({ filePath: 'files/d-5ab5ab5a/2026-11-01/00-00/audio.wav' })
+        .expect(404);
+    });
   });
 });

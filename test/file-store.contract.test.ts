@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AudioFileRow, PendingCursor } from '../src/files/audio-file';
 import { parseFilePath } from '../src/files/file-path';
-import type { FileStore } from '../src/files/file-store';
+import { FileStoreUnavailableError, type FileStore } from '../src/files/file-store';
 import type { TranscriptionStatus } from '../src/files/transcription-status';
 import { LocalFileStore, type LocalFileStoreInsertRow } from '../src/files/local-file-store';
 import { createServiceRoleClient, SupabaseFileStore } from '../src/files/supabase-file-store';
@@ -578,6 +578,55 @@ describe('SupabaseFileStore failures', () => {
     await expect(store.ping()).rejects.toThrow(/ping failed: HTTP 503/);
     db.setFailure(null);
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  test('an outage or a refused key is a FileStoreUnavailableError saying which; a refused query is a plain Error', async () => {
+    const path = 'files/a/2025-06-01/00-00/audio.wav';
+    const failureOf = (call: Promise<unknown>): Promise<Error> =>
+      call.then(
+        () => {
+          throw new Error('expected a failure');
+        },
+        (error: unknown) => error as Error,
+      );
+    const store = new SupabaseFileStore({ url: db.url, serviceRoleKey: db.serviceRoleKey });
+    const cases = [
+      [{ status: 503 }, { failure: 'server-error', httpStatus: 503 }],
+      [{ status: 500 }, { failure: 'server-error', httpStatus: 500 }],
+      [{ status: 403 }, { failure: 'key-refused', httpStatus: 403 }],
+      [{ status: 404 }, { failure: 'not-the-store', httpStatus: 404 }],
+      ['refuse', { failure: 'unreachable' }],
+    ] as const;
+    for (const [mode, expected] of cases) {
+      db.setFailure(mode);
+      const error = await failureOf(store.getStatus(path));
+      expect(error).toBeInstanceOf(FileStoreUnavailableError);
+      expect((error as FileStoreUnavailableError).details).toEqual({
+        store: 'Supabase',
+        host,
+        operation: 'getStatus',
+        ...expected,
+      });
+      expect(error.message).toMatch(
+        new RegExp(`^Supabase \\(${escape(host)}\\) getStatus failed: `),
+      );
+    }
+    db.setFailure(null);
+
+    const wrongKey = new SupabaseFileStore({ url: db.url, serviceRoleKey: 'w'.repeat(40) });
+    const refused = await failureOf(wrongKey.markProcessing([path]));
+    expect(refused).toBeInstanceOf(FileStoreUnavailableError);
+    expect((refused as FileStoreUnavailableError).details).toMatchObject({
+      operation: 'markProcessing',
+      failure: 'key-refused',
+      httpStatus: 401,
+    });
+
+    // A query PostgREST refuses is this code's bug, not an outage.
+    db.setFailure({ status: 400, message: 'bad filter' });
+    const bug = await failureOf(store.findByPath(path));
+    expect(bug).not.toBeInstanceOf(FileStoreUnavailableError);
+    expect(bug.message).toMatch(/findByPath failed: HTTP 400 .*bad filter/);
   });
 
   test('a dropped connection names the host and the cause', async () => {

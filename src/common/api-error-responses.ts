@@ -9,6 +9,7 @@ export const ApiError = {
   NotFound: HttpStatus.NOT_FOUND,
   Conflict: HttpStatus.CONFLICT,
   PayloadTooLarge: HttpStatus.PAYLOAD_TOO_LARGE,
+  UnsupportedMediaType: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   Unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 } as const;
 export type ApiError = (typeof ApiError)[keyof typeof ApiError];
@@ -16,6 +17,10 @@ export type ApiError = (typeof ApiError)[keyof typeof ApiError];
 /** Said of every endpoint that reads Temporal. */
 export const TEMPORAL_UNAVAILABLE =
   'Temporal is unreachable (the reason and the fix are in the message), or the schedule does not exist yet because no worker has started';
+
+/** Said of every endpoint that reads or writes the file store. */
+export const STORE_UNAVAILABLE =
+  'Supabase is unreachable, failing (5xx) or refusing SUPABASE_SERVICE_ROLE_KEY (the message names the host, what failed and the fix)';
 
 /** Documents error answers, all with the ErrorResponseDto body. */
 export function ApiErrorResponses(
@@ -46,6 +51,9 @@ export function BearerProtected(): MethodDecorator & ClassDecorator {
 
 /** The error answers of an endpoint that takes a JSON body. */
 export const BODY_ERRORS = {
-  [ApiError.BadRequest]: 'The body is not valid JSON, or a field is missing, unknown or wrong',
+  [ApiError.BadRequest]:
+    'The body is not valid JSON (or not what its Content-Encoding says), or a field is missing, unknown or wrong',
   [ApiError.PayloadTooLarge]: 'The body is larger than 100 KB',
+  [ApiError.UnsupportedMediaType]:
+    'The body is not sent as Content-Type: application/json, or its Content-Encoding or charset is not supported',
 } as const;

@@ -11,8 +11,9 @@ export class LimitQueryDto {
   })
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be at least 1' })
+  // Bottom-up: class-validator runs the type check first and stops there (stopAtFirstError).
   @Max(200, { message: 'limit must be at most 200' })
+  @Min(1, { message: 'limit must be at least 1' })
+  @IsInt({ message: 'limit must be an integer' })
   limit?: number;
 }

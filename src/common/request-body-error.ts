@@ -5,35 +5,47 @@ import type { NextFunction, Request, Response } from 'express';
 /** The JSON body limit (body-parser's default, stated): every body here is a few fields. */
 export const JSON_BODY_LIMIT = '100kb';
 
-/** The fields body-parser (via http-errors) puts on the errors it passes on. */
-interface BodyParserError {
+/**
+ * The fields http-errors puts on the errors body-parser passes on. `type` is missing when
+ * body-parser wraps a stream's own error, e.g. zlib's "incorrect header check".
+ */
+interface ClientHttpError {
   status: number;
   expose: boolean;
-  type: string;
   message: string;
+  type?: string;
   limit?: number;
+  charset?: string;
+  encoding?: string;
 }
 
-function isBodyParserError(error: unknown): error is BodyParserError {
-  const candidate = error as Partial<BodyParserError> | null;
+/** A 4xx from http-errors (body-parser, raw-body): its status is already the right answer. */
+function isClientHttpError(error: unknown): error is ClientHttpError {
+  const candidate = error as Partial<ClientHttpError> | null;
   return (
     typeof candidate === 'object' &&
     candidate !== null &&
     typeof candidate.status === 'number' &&
     candidate.status >= 400 &&
     candidate.status < 500 &&
-    candidate.expose === true &&
-    typeof candidate.type === 'string'
+    candidate.expose === true
   );
 }
 
+const SEND_JSON = 'send a JSON object with the fields documented at /api/docs';
+
 /**
- * A request body body-parser refused (too large, not JSON, unsupported encoding) as the 4xx it
- * already decided on, with a sentence that says what to send instead. Undefined for other errors.
- * The raw body (error.body) is never echoed.
+ * A request body body-parser refused (too large, not JSON, not decodable, unsupported encoding
+ * or charset) as the 4xx it already decided on, with a sentence that says what to send instead.
+ * Undefined for other errors. The raw body (error.body) is never echoed.
+ *
+ * @param contentEncoding the request's Content-Encoding header, to name what failed to decode
  */
-export function requestBodyError(error: unknown): { status: number; message: string } | undefined {
-  if (!isBodyParserError(error)) return undefined;
+export function requestBodyError(
+  error: unknown,
+  contentEncoding?: string,
+): { status: number; message: string } | undefined {
+  if (!isClientHttpError(error)) return undefined;
   switch (error.type) {
     case 'entity.too.large': {
       const limit = error.limit ? `${Math.round(error.limit / 1024)} KB` : 'the size limit';
@@ -45,11 +57,54 @@ export function requestBodyError(error: unknown): { status: number; message: str
     case 'entity.parse.failed':
       return {
         status: HttpStatus.BAD_REQUEST,
-        message: `The request body is not valid JSON (${error.message}); send a JSON object with the fields documented at /api/docs, with Content-Type: application/json`,
+        message: `The request body is not valid JSON (${error.message}); ${SEND_JSON}, with Content-Type: application/json`,
       };
-    default:
-      return { status: error.status, message: `The request body was refused: ${error.message}` };
+    case 'encoding.unsupported':
+      return {
+        status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        message: `Content-Encoding "${error.encoding ?? contentEncoding ?? ''}" is not supported; send the JSON uncompressed (no Content-Encoding header), or compressed with gzip, deflate or br`,
+      };
+    case 'charset.unsupported':
+      return {
+        status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        message: `The charset "${error.charset ?? ''}" is not supported; send the JSON in UTF-8 (Content-Type: application/json; charset=utf-8)`,
+      };
+    case 'request.size.invalid':
+      return {
+        status: HttpStatus.BAD_REQUEST,
+        message:
+          'The request body is not as long as its Content-Length header says; send it again with the right Content-Length',
+      };
+    case 'request.aborted':
+      return {
+        status: HttpStatus.BAD_REQUEST,
+        message: 'The request was aborted before its body was complete; send it again',
+      };
+    case undefined: {
+      // body-parser types every refusal of its own; an untyped one wraps the decompression
+      // stream's error, i.e. the body is not what its Content-Encoding says.
+      const encoding = contentEncoding?.trim().toLowerCase();
+      if (encoding && encoding !== 'identity') {
+        return {
+          status: error.status,
+          message: `The request body is not valid ${encoding} (${error.message}), although Content-Encoding says it is; send the JSON uncompressed without a Content-Encoding header, or compress it as the header says`,
+        };
+      }
+      break;
+    }
   }
+  return {
+    status: error.status,
+    message: `The request body was refused: ${error.message}; ${SEND_JSON}`,
+  };
+}
+
+/** The HttpException for a refused body, in the shape of every other error answer. */
+export function bodyRefusal(refused: { status: number; message: string }): HttpException {
+  return new HttpException(
+    { statusCode: refused.status, error: STATUS_CODES[refused.status], message: refused.message },
+    refused.status,
+  );
 }
 
 /**
@@ -59,21 +114,10 @@ export function requestBodyError(error: unknown): { status: number; message: str
  */
 export function translateBodyErrors(
   error: unknown,
-  _request: Request,
+  request: Request,
   _response: Response,
   next: NextFunction,
 ): void {
-  const refused = requestBodyError(error);
-  next(
-    refused
-      ? new HttpException(
-          {
-            statusCode: refused.status,
-            error: STATUS_CODES[refused.status],
-            message: refused.message,
-          },
-          refused.status,
-        )
-      : error,
-  );
+  const refused = requestBodyError(error, request.headers['content-encoding']);
+  next(refused ? bodyRefusal(refused) : error);
 }

@@ -9,17 +9,19 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import { NamespaceNotFoundError, ScheduleNotFoundError } from '@temporalio/client';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { APP_CONFIG } from '../app-tokens';
 import type { AppConfig } from '../config/app-config';
 import { GrpcStatus, grpcCode } from './grpc-status';
 import { requestBodyError } from './request-body-error';
+import { describeStoreOutage } from './store-outage';
 import { describeTemporalOutage } from './temporal-outage';
 
 /**
  * Answers every error as JSON without a stack trace: HTTP errors as Nest shapes them, a body
- * body-parser refused as its 4xx, Temporal being unreachable or the schedule not created yet as
- * 503, and anything unexpected as 500 with a short message (the details go to the log only).
+ * body-parser refused as its 4xx, Temporal or the file store being unreachable (or refusing the
+ * key) and the schedule not created yet as 503, and anything unexpected as 500 with a short
+ * message (the details go to the log only).
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -28,7 +30,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
     const send = (status: number, message: string): void => {
       response.status(status).json({ statusCode: status, error: STATUS_CODES[status], message });
     };
@@ -37,8 +40,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return;
     }
     // A body refused by a parser other than the JSON one (translateBodyErrors handles that).
-    const body = requestBodyError(exception);
+    const body = requestBodyError(
+      exception,
+      http.getRequest<Request>().headers['content-encoding'],
+    );
     if (body) return send(body.status, body.message);
+    // Supabase down, failing or refusing the key: an outage to wait out or a setting to fix.
+    const storeOutage = describeStoreOutage(exception);
+    if (storeOutage) return send(HttpStatus.SERVICE_UNAVAILABLE, storeOutage);
     // The worker creates the schedule when it starts; until then every schedule call fails.
     if (exception instanceof ScheduleNotFoundError) {
       return send(

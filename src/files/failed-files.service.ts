@@ -24,19 +24,13 @@ import { workflowUiLink } from '../temporal/web-ui-link';
 import { listFailedFiles, type FailedFileView } from './failed-file-workflows';
 import { parseFilePath, transcribeWorkflowId } from './file-path';
 import type { FileStore } from './file-store';
-import { TranscriptionStatus } from './transcription-status';
+import { TRANSCRIPTION_STATUSES, TranscriptionStatus } from './transcription-status';
 
 export interface RetryResult {
   filePath: string;
   workflowId: string;
   runId: string;
   link: string;
-}
-
-export interface RetryFailedResult {
-  retried: number;
-  files: RetryResult[];
-  skipped: Array<{ filePath: string; reason: string }>;
 }
 
 @Injectable()
@@ -63,14 +57,26 @@ export class FailedFilesService {
     );
   }
 
-  /** Starts a new run of `transcribe:<file_path>`, with the row back to `processing`. */
+  /**
+   * Starts a new run of `transcribe:<file_path>` at once, with the row back to `processing`: one
+   * file, so it may run beside a dispatch's window (re-running many goes through a dispatch).
+   */
   async retry(filePath: string): Promise<RetryResult> {
     const parsed = parseFilePath(filePath);
     if ('error' in parsed) throw new BadRequestException(`filePath: ${parsed.error}`);
     const row = await this.store.findByPath(filePath);
     if (!row) throw new NotFoundException(`No row in audio_files has file_path "${filePath}"`);
-    if (row.transcriptions_status === TranscriptionStatus.Completed) {
+    const previousStatus = row.transcriptions_status;
+    if (previousStatus === TranscriptionStatus.Completed) {
       throw new ConflictException(`${filePath} is already completed; nothing to re-run`);
+    }
+    // A dispatch marks its rows `processing` before it starts their children, so a row in
+    // `processing` may belong to a dispatch whose child is not running yet: starting one here
+    // would run the file twice at the transcriber.
+    if (previousStatus === TranscriptionStatus.Processing) {
+      throw new ConflictException(
+        `${filePath} is in processing: a dispatch or another re-run has it in hand; wait for it to end (a row left in processing with no workflow running goes back to pending at the next dispatch)`,
+      );
     }
     const workflowId = transcribeWorkflowId(filePath);
     if (await this.isRunning(workflowId)) {
@@ -78,8 +84,12 @@ export class FailedFilesService {
         `${filePath} is being transcribed right now (workflow ${workflowId})`,
       );
     }
-    const previousStatus = row.transcriptions_status;
-    await this.store.setStatus(filePath, TranscriptionStatus.Processing);
+    // Conditional, so that a dispatch marking the row meanwhile wins and this re-run backs off.
+    if (!(await this.moveToProcessing(filePath, previousStatus))) {
+      throw new ConflictException(
+        `${filePath} changed status meanwhile (a dispatch has probably taken it); look again before re-running it`,
+      );
+    }
     try {
       const handle = await this.client.workflow.start<typeof transcribeFile>('transcribeFile', {
         workflowId,
@@ -99,8 +109,12 @@ export class FailedFilesService {
         link: workflowUiLink(this.config.temporal, workflowId, handle.firstExecutionRunId),
       };
     } catch (error) {
-      // Nothing was started: give the row its status back.
-      await this.store.setStatus(filePath, previousStatus as TranscriptionStatus);
+      // Nothing was started: give the row its status back (unless it moved on meanwhile).
+      await this.store.moveStatus(
+        [filePath],
+        [TranscriptionStatus.Processing],
+        knownStatus(previousStatus) ?? TranscriptionStatus.Pending,
+      );
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         throw new ConflictException(
           `${filePath} is being transcribed right now (workflow ${workflowId})`,
@@ -110,27 +124,16 @@ export class FailedFilesService {
     }
   }
 
-  /** Re-runs the failed files, newest failures first, at most `limit`. */
-  async retryFailed(limit: number): Promise<RetryFailedResult> {
-    const failed = await this.list(limit);
-    const result: RetryFailedResult = { retried: 0, files: [], skipped: [] };
-    for (const file of failed) {
-      try {
-        result.files.push(await this.retry(file.filePath));
-        result.retried += 1;
-      } catch (error) {
-        if (
-          error instanceof NotFoundException ||
-          error instanceof ConflictException ||
-          error instanceof BadRequestException
-        ) {
-          result.skipped.push({ filePath: file.filePath, reason: error.message });
-        } else {
-          throw error;
-        }
-      }
-    }
-    return result;
+  /** The row to `processing` if it is still `pending` or `failed`; true if it moved. */
+  private async moveToProcessing(filePath: string, from: string): Promise<boolean> {
+    // A status some other system wrote (not one of ours) cannot be matched on: set it outright.
+    if (!knownStatus(from)) return this.store.setStatus(filePath, TranscriptionStatus.Processing);
+    const moved = await this.store.moveStatus(
+      [filePath],
+      [TranscriptionStatus.Pending, TranscriptionStatus.Failed],
+      TranscriptionStatus.Processing,
+    );
+    return moved.length > 0;
   }
 
   private async isRunning(workflowId: string): Promise<boolean> {
@@ -142,4 +145,8 @@ export class FailedFilesService {
       throw error;
     }
   }
+}
+
+function knownStatus(status: string): TranscriptionStatus | undefined {
+  return TRANSCRIPTION_STATUSES.includes(status) ? (status as TranscriptionStatus) : undefined;
 }

@@ -5,6 +5,7 @@ import {
   ApiErrorResponses,
   BearerProtected,
   BODY_ERRORS,
+  STORE_UNAVAILABLE,
   TEMPORAL_UNAVAILABLE,
 } from '../common/api-error-responses';
 import { LimitQueryDto } from '../common/limit-query.dto';
@@ -13,17 +14,17 @@ import { RetryFailedDto } from './dto/retry-failed.dto';
 import { RetryFileDto } from './dto/retry-file.dto';
 import { RetryFailedResultDto, RetryResultDto } from './dto/retry-result.response';
 import type { FailedFileView } from './failed-file-workflows';
-import {
-  FailedFilesService,
-  type RetryFailedResult,
-  type RetryResult,
-} from './failed-files.service';
+import { FailedFilesRequeue, type RetryFailedResult } from './failed-files-requeue.service';
+import { FailedFilesService, type RetryResult } from './failed-files.service';
 
 @ApiTags('files')
-@ApiErrorResponses({ [ApiError.Unavailable]: TEMPORAL_UNAVAILABLE })
+@ApiErrorResponses({ [ApiError.Unavailable]: `${TEMPORAL_UNAVAILABLE}; or ${STORE_UNAVAILABLE}` })
 @Controller('files')
 export class FilesController {
-  constructor(private readonly files: FailedFilesService) {}
+  constructor(
+    private readonly files: FailedFilesService,
+    private readonly requeue: FailedFilesRequeue,
+  ) {}
 
   @Get('failed')
   @ApiOperation({
@@ -43,13 +44,16 @@ export class FilesController {
   @BearerProtected()
   @ApiOperation({
     summary: 'Re-run one file: row back to processing, a new run of transcribe:<file_path>',
+    description:
+      'Starts the run at once, beside any dispatch: for one file. To re-run many, use retry-failed, which goes through a dispatch and its window.',
   })
   @ApiOkResponse({ type: RetryResultDto, description: 'The new run' })
   @ApiErrorResponses({
     ...BODY_ERRORS,
     [ApiError.BadRequest]: 'filePath missing, not a string, or not of the form files/…/audio.wav',
     [ApiError.NotFound]: 'No row has that file_path',
-    [ApiError.Conflict]: 'Its workflow is running, or the row is already completed',
+    [ApiError.Conflict]:
+      'Its workflow is running, its row is in processing (a dispatch or another re-run has it), or it is already completed',
   })
   retry(@Body() body: RetryFileDto): Promise<RetryResult> {
     return this.files.retry(body.filePath);
@@ -58,13 +62,18 @@ export class FilesController {
   @Post('retry-failed')
   @HttpCode(200)
   @BearerProtected()
-  @ApiOperation({ summary: 'Re-run every failed file, newest failures first, at most limit' })
+  @ApiOperation({
+    summary:
+      'Re-run the failed files (newest failures first, at most limit): rows back to pending, then a dispatch (overlap SKIP)',
+    description:
+      'The rows still failed go back to pending and a dispatch is triggered, so the re-runs go through its window (MAX_CONCURRENT_TRANSCRIPTIONS) instead of reaching the transcriber all at once. If a dispatch is already running it is not restarted: it takes only rows created after the point it has reached, and the others wait for the next dispatch; the message says which.',
+  })
   @ApiOkResponse({
     type: RetryFailedResultDto,
-    description: 'How many were re-run, and why the others were not',
+    description: 'How many were put back, which dispatch takes them, and why the others were not',
   })
   @ApiErrorResponses(BODY_ERRORS)
   retryFailed(@Body() body: RetryFailedDto): Promise<RetryFailedResult> {
-    return this.files.retryFailed(body.limit ?? 100);
+    return this.requeue.requeue(body.limit ?? 100);
   }
 }

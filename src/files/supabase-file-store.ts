@@ -1,6 +1,6 @@
 import { createClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import { AUDIO_FILE_COLUMNS, type AudioFileRow, type PendingCursor } from './audio-file';
-import type { FileStore } from './file-store';
+import { FileStoreUnavailableError, StoreFailure, type FileStore } from './file-store';
 import {
   firstInvalidStatus,
   TRANSCRIPTION_STATUSES,
@@ -268,9 +268,11 @@ export class SupabaseFileStore implements FileStore {
   }
 
   /**
-   * Turns a supabase-js error result into an Error that names the host and the cause. Every call
-   * here expects a JSON array: supabase-js reports an empty 404 (a server that is not PostgREST,
-   * e.g. a wrong URL or a proxy) as a success without data, which must not pass as "no rows".
+   * Turns a supabase-js error result into an Error that names the host and the cause: a
+   * FileStoreUnavailableError when Supabase cannot be used (see outageKind), a plain Error for a
+   * query it refused. Every call here expects a JSON array: supabase-js reports an empty 404 (a
+   * server that is not PostgREST, e.g. a wrong URL or a proxy) as a success without data, which
+   * must not pass as "no rows".
    */
   private check(operation: string, result: SupabaseResultLike): void {
     if (!result.error && Array.isArray(result.data)) return;
@@ -278,8 +280,19 @@ export class SupabaseFileStore implements FileStore {
       ? describeFailure(result, this.timeoutMs)
       : `HTTP ${result.status}: the answer is not a PostgREST row list (empty body); ` +
         'is SUPABASE_URL the project URL (https://<project>.supabase.co)?';
-    const message = `Supabase (${this.host}) ${operation} failed: ${reason}`;
-    throw new Error(redact(message, this.serviceRoleKey));
+    const message = redact(
+      `Supabase (${this.host}) ${operation} failed: ${reason}`,
+      this.serviceRoleKey,
+    );
+    const failure = result.error ? outageKind(result.status) : StoreFailure.NotTheStore;
+    if (failure === undefined) throw new Error(message);
+    throw new FileStoreUnavailableError(message, {
+      store: 'Supabase',
+      host: this.host,
+      operation,
+      failure,
+      ...(result.status ? { httpStatus: result.status } : {}),
+    });
   }
 }
 
@@ -365,6 +378,20 @@ const NETWORK_CAUSES: Record<string, string> = {
   CERT_HAS_EXPIRED: 'the TLS certificate has expired',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the TLS certificate is self-signed',
 };
+
+/**
+ * Which answers mean "Supabase cannot be used now" rather than "this query is wrong": no answer
+ * (status 0: supabase-js caught a fetch failure), a 5xx, the key refused, or a 404 (a wrong
+ * SUPABASE_URL, or the table missing: a deployment fault either way). Other 4xx (an unknown
+ * column, a malformed filter) are this code's bugs and stay plain errors.
+ */
+function outageKind(status: number): StoreFailure | undefined {
+  if (!status) return StoreFailure.Unreachable;
+  if (status === 401 || status === 403) return StoreFailure.KeyRefused;
+  if (status === 404) return StoreFailure.NotTheStore;
+  if (status >= 500) return StoreFailure.ServerError;
+  return undefined;
+}
 
 function describeFailure(result: SupabaseResultLike, timeoutMs: number): string {
   const error = result.error ?? {};

@@ -60,7 +60,8 @@ export class DispatchRunDto implements DispatchRunView {
 
   @ApiProperty({
     enum: ['schedule', 'direct'],
-    description: 'By the schedule (on time, triggered or backfilled) or started directly',
+    description:
+      'By the schedule (on time, triggered or backfilled: Temporal records the three alike, with TemporalScheduledById) or started directly',
   })
   startedBy!: 'schedule' | 'direct';
 

@@ -7,13 +7,13 @@ import {
   BODY_ERRORS,
   TEMPORAL_UNAVAILABLE,
 } from '../common/api-error-responses';
-import type { ScheduleView, TriggerResult } from '../temporal/transcription-schedule';
+import { NoBodyPipe } from '../common/no-body.pipe';
+import type { TriggerResult } from '../temporal/transcription-schedule';
 import { BackfillDto } from './dto/backfill.dto';
 import { BackfillResultDto } from './dto/backfill-result.response';
 import { DescribeQueryDto } from './dto/describe-query.dto';
 import { NoteDto } from './dto/note.dto';
 import { ScheduleDetailsDto } from './dto/schedule-details.response';
-import { ScheduleViewDto } from './dto/schedule-view.response';
 import { TriggerResultDto } from './dto/trigger-result.response';
 import { UpdateScheduleDto } from './dto/update-schedule.dto';
 import { ScheduleService, type BackfillResult, type ScheduleDetails } from './schedule.service';
@@ -42,9 +42,12 @@ export class ScheduleController {
   @HttpCode(200)
   @BearerProtected()
   @ApiOperation({ summary: 'Pause the schedule; the note is kept and shown' })
-  @ApiOkResponse({ type: ScheduleViewDto, description: 'The schedule, now paused' })
+  @ApiOkResponse({
+    type: ScheduleDetailsDto,
+    description: 'The schedule, now paused, as GET /api/schedule shows it',
+  })
   @ApiErrorResponses(BODY_ERRORS)
-  pause(@Body() body: NoteDto): Promise<ScheduleView> {
+  pause(@Body() body: NoteDto): Promise<ScheduleDetails> {
     return this.schedules.pause(body.note);
   }
 
@@ -52,9 +55,12 @@ export class ScheduleController {
   @HttpCode(200)
   @BearerProtected()
   @ApiOperation({ summary: 'Resume the schedule; the note is kept and shown' })
-  @ApiOkResponse({ type: ScheduleViewDto, description: 'The schedule, now running' })
+  @ApiOkResponse({
+    type: ScheduleDetailsDto,
+    description: 'The schedule, now running, as GET /api/schedule shows it',
+  })
   @ApiErrorResponses(BODY_ERRORS)
-  resume(@Body() body: NoteDto): Promise<ScheduleView> {
+  resume(@Body() body: NoteDto): Promise<ScheduleDetails> {
     return this.schedules.resume(body.note);
   }
 
@@ -65,7 +71,11 @@ export class ScheduleController {
     summary: 'Start a dispatch now (overlap SKIP); answers whether it started or was skipped',
   })
   @ApiOkResponse({ type: TriggerResultDto })
-  trigger(): Promise<TriggerResult> {
+  @ApiErrorResponses({
+    ...BODY_ERRORS,
+    [ApiError.BadRequest]: 'A body with fields: this endpoint takes none (send no body, or {})',
+  })
+  trigger(@Body(NoBodyPipe) _body: undefined): Promise<TriggerResult> {
     return this.schedules.trigger();
   }
 
@@ -75,13 +85,16 @@ export class ScheduleController {
     summary:
       'Change the interval (everyHours: slots from 00:00) or the cron, and optionally the zone; paused state and note are kept',
   })
-  @ApiOkResponse({ type: ScheduleViewDto, description: 'The schedule with its new next runs' })
+  @ApiOkResponse({
+    type: ScheduleDetailsDto,
+    description: 'The schedule with its new next runs, as GET /api/schedule shows it',
+  })
   @ApiErrorResponses({
     ...BODY_ERRORS,
     [ApiError.BadRequest]:
       'Invalid cron or zone (the message names the field Temporal refused), a null or wrongly typed field, or both/neither of everyHours and cron',
   })
-  update(@Body() body: UpdateScheduleDto): Promise<ScheduleView> {
+  update(@Body() body: UpdateScheduleDto): Promise<ScheduleDetails> {
     return this.schedules.update(body);
   }
 

@@ -14,7 +14,6 @@ import {
 } from '../runs/dispatch-runs';
 import {
   describeTranscriptionSchedule,
-  triggerDispatch,
   updateScheduleSpec,
   type ScheduleSettings,
   type ScheduleView,
@@ -22,6 +21,7 @@ import {
 } from '../temporal/transcription-schedule';
 import { formatInZone } from '../temporal/zoned-time';
 import { describeCron, type CronDescription } from './cron-description';
+import { DispatchTrigger } from './dispatch-trigger.service';
 import type { BackfillDto } from './dto/backfill.dto';
 import type { UpdateScheduleDto } from './dto/update-schedule.dto';
 import { specRefusal } from './spec-refusal';
@@ -56,6 +56,7 @@ export class ScheduleService {
   constructor(
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly dispatches: DispatchTrigger,
   ) {}
 
   private get settings(): ScheduleSettings {
@@ -110,25 +111,28 @@ export class ScheduleService {
     };
   }
 
-  async pause(note?: string): Promise<ScheduleView> {
+  // Pause, resume and update answer what GET /api/schedule shows, so a client can render the
+  // new state from the answer alone.
+
+  async pause(note?: string): Promise<ScheduleDetails> {
     await this.client.schedule
       .getHandle(this.config.schedule.id)
       .pause(note || 'Paused via the API');
-    return describeTranscriptionSchedule(this.client, this.config.schedule.id);
+    return this.describe();
   }
 
-  async resume(note?: string): Promise<ScheduleView> {
+  async resume(note?: string): Promise<ScheduleDetails> {
     await this.client.schedule
       .getHandle(this.config.schedule.id)
       .unpause(note || 'Resumed via the API');
-    return describeTranscriptionSchedule(this.client, this.config.schedule.id);
+    return this.describe();
   }
 
   trigger(): Promise<TriggerResult> {
-    return triggerDispatch(this.client, this.config.schedule.id);
+    return this.dispatches.trigger();
   }
 
-  async update(body: UpdateScheduleDto): Promise<ScheduleView> {
+  async update(body: UpdateScheduleDto): Promise<ScheduleDetails> {
     const hasEvery = body.everyHours !== undefined;
     const hasCron = body.cron !== undefined;
     if (hasEvery === hasCron) {
@@ -151,7 +155,7 @@ export class ScheduleService {
       }
       throw error;
     }
-    return describeTranscriptionSchedule(this.client, this.config.schedule.id);
+    return this.describe();
   }
 
   async backfill(body: BackfillDto): Promise<BackfillResult> {
@@ -171,13 +175,14 @@ export class ScheduleService {
     // Temporal's range excludes its start and includes its end; one millisecond earlier makes
     // a slot exactly at `start` part of it, as the DTO promises.
     const range = { start: new Date(start.getTime() - 1), end };
-    const slots = (await this.matchingTimes(range)).map((time) => formatInZone(time, timezone));
+    const times = await this.matchingTimes(range);
     const max = this.config.schedule.backfillMaxSlots;
-    if (slots.length > max) {
+    if (times.length > max) {
       throw new BadRequestException(
-        `The range holds ${slots.length} slots, more than the allowed ${max} (BACKFILL_MAX_SLOTS); choose a shorter range`,
+        `The range holds ${await this.slotCount(times, range.end)}, more than the allowed ${max} (BACKFILL_MAX_SLOTS); choose a shorter range`,
       );
     }
+    const slots = times.map((time) => formatInZone(time, timezone));
     if (slots.length === 0) {
       throw new BadRequestException('The range holds no slot of the schedule; nothing to backfill');
     }
@@ -192,7 +197,20 @@ export class ScheduleService {
     };
   }
 
-  /** The slots in the range, as Temporal evaluates the cron (start exclusive, end inclusive). */
+  /**
+   * "N slots", or "more than N slots" when Temporal's listing stopped at its cap (1,000 times per
+   * call) before the end of the range: one more listing from the last time says which.
+   */
+  private async slotCount(times: Date[], end: Date): Promise<string> {
+    const last = times[times.length - 1];
+    const beyond = last ? await this.matchingTimes({ start: last, end }) : [];
+    return beyond.length > 0 ? `more than ${times.length} slots` : `${times.length} slots`;
+  }
+
+  /**
+   * The slots in the range, as Temporal evaluates the cron (start exclusive, end inclusive), at
+   * most as many as one listing returns.
+   */
   private async matchingTimes(range: { start: Date; end: Date }): Promise<Date[]> {
     let matching: temporal.api.workflowservice.v1.IListScheduleMatchingTimesResponse;
     try {

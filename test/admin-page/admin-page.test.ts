@@ -350,7 +350,11 @@ describe('the admin page', () => {
   test('"re-run all failed" re-runs every failed file', async () => {
     simulator.setFailPattern(/d-feedface/);
     const paths = [await addPendingFile('d-feedface'), await addPendingFile('d-feedface')];
+    const answer = page.waitForResponse((response) =>
+      response.url().endsWith('/api/schedule/trigger'),
+    );
     await page.locator('#trigger-button').click();
+    const trigger = (await (await answer).json()) as { workflowId: string };
     for (const path of paths) {
       await waitWithRefresh(
         page,
@@ -358,15 +362,22 @@ describe('the admin page', () => {
         `failed file ${path}`,
       );
     }
+    // Re-running all goes through a dispatch: let this one end, or the new one would be skipped.
+    await temporal.env.client.workflow.getHandle(trigger.workflowId).result();
     simulator.setFailPattern(undefined);
     await page.locator('#retry-all-button').click();
     await page
-      .locator('#failed-feedback.feedback-success', { hasText: '2 件を再実行しました' })
+      .locator('#failed-feedback.feedback-success', { hasText: '2 件を待ち行列に戻しました' })
       .waitFor();
     await page.locator('#failed-list li').first().waitFor({ state: 'detached' });
+    // The dispatch runs them one after another: wait for the rows, not for a run that may not
+    // have started yet.
+    const deadline = Date.now() + 60_000;
     for (const path of paths) {
-      await temporal.env.client.workflow.getHandle(transcribeWorkflowId(path)).result();
-      expect(await store.getStatus(path)).toBe('completed');
+      while ((await store.getStatus(path)) !== 'completed') {
+        if (Date.now() > deadline) throw new Error(`${path} did not complete`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
   });
 

@@ -26,8 +26,9 @@
  *   link: string }} FailedFile
  * @typedef {{ started: boolean, workflowId: string | null, message: string }} TriggerResult
  * @typedef {{ filePath: string, workflowId: string, runId: string, link: string }} RetryResult
- * @typedef {{ retried: number, files: RetryResult[],
- *   skipped: Array<{ filePath: string, reason: string }> }} RetryFailedResult
+ * @typedef {{ requeued: number, filePaths: string[], retried: number,
+ *   skipped: Array<{ filePath: string, status: string | null, reason: string }>,
+ *   dispatch: TriggerResult | null, message: string }} RetryFailedResult
  * @typedef {'ja' | 'en'} Lang
  * @typedef {'success' | 'error' | 'info'} FeedbackKind
  */
@@ -123,7 +124,7 @@ const MESSAGES = {
     retry: '再実行',
     retryLabel: '{path} を再実行',
     retryStarted: '再実行を開始しました: {path}',
-    retryAllDone: '{count} 件を再実行しました。',
+    retryAllDone: '{count} 件を待ち行列に戻しました（ディスパッチが順に文字起こしします）。',
     retryAllSkipped: '{count} 件はスキップ: {reasons}',
     retryAllNone: '再実行するファイルはありませんでした。',
     apiDocs: 'API ドキュメント',
@@ -222,7 +223,7 @@ const MESSAGES = {
     retry: 'Re-run',
     retryLabel: 'Re-run {path}',
     retryStarted: 'Re-run started: {path}',
-    retryAllDone: 'Re-ran {count} file(s).',
+    retryAllDone: 'Put {count} file(s) back in the queue (a dispatch transcribes them in turn).',
     retryAllSkipped: 'Skipped {count}: {reasons}',
     retryAllNone: 'There was nothing to re-run.',
     apiDocs: 'API docs',
@@ -1119,7 +1120,11 @@ function wireControls() {
         const result = /** @type {RetryFailedResult} */ (
           await api('api/files/retry-failed', { method: 'POST', body: {}, auth: true })
         );
-        const parts = [result.retried > 0 ? t('retryAllDone', { count: result.retried }) : ''];
+        const parts = [result.requeued > 0 ? t('retryAllDone', { count: result.requeued }) : ''];
+        // Whether a dispatch started now or one already running (or the next) takes them.
+        if (result.requeued > 0 && result.dispatch && !result.dispatch.started) {
+          parts.push(result.message);
+        }
         if (result.skipped.length > 0) {
           parts.push(
             t('retryAllSkipped', {

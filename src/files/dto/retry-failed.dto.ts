@@ -10,8 +10,9 @@ export class RetryFailedDto {
   })
   // Omit the field for the default; null is a 400 (IsOptional would quietly use 100).
   @ValidateIf((dto: RetryFailedDto) => dto.limit !== undefined)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be at least 1' })
+  // Bottom-up: class-validator runs the type check first and stops there (stopAtFirstError).
   @Max(500, { message: 'limit must be at most 500' })
+  @Min(1, { message: 'limit must be at least 1' })
+  @IsInt({ message: 'limit must be an integer' })
   limit?: number;
 }

@@ -14,21 +14,22 @@ export class BackfillDto {
     description: 'Start of the range (ISO 8601 with offset or Z), inclusive',
     example: '2026-12-03T00:00:00+09:00',
   })
+  // Bottom-up: class-validator runs the ISO 8601 check first and stops there (stopAtFirstError).
+  @Matches(WITH_OFFSET, { message: offsetMessage('start', '2026-12-03T00:00:00+09:00') })
   @IsISO8601(
     { strict: true },
     { message: 'start must be an ISO 8601 date-time, e.g. 2026-12-03T00:00:00+09:00' },
   )
-  @Matches(WITH_OFFSET, { message: offsetMessage('start', '2026-12-03T00:00:00+09:00') })
   start!: string;
 
   @ApiProperty({
     description: 'End of the range (ISO 8601 with offset or Z), inclusive; not in the future',
     example: '2026-12-03T12:00:00+09:00',
   })
+  @Matches(WITH_OFFSET, { message: offsetMessage('end', '2026-12-03T12:00:00+09:00') })
   @IsISO8601(
     { strict: true },
     { message: 'end must be an ISO 8601 date-time, e.g. 2026-12-03T12:00:00+09:00' },
   )
-  @Matches(WITH_OFFSET, { message: offsetMessage('end', '2026-12-03T12:00:00+09:00') })
   end!: string;
 }

@@ -9,8 +9,9 @@ export class DescribeQueryDto {
   })
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: 'windowHours must be an integer' })
-  @Min(1, { message: 'windowHours must be at least 1' })
+  // Bottom-up: class-validator runs the type check first and stops there (stopAtFirstError).
   @Max(720, { message: 'windowHours must be at most 720 (30 days)' })
+  @Min(1, { message: 'windowHours must be at least 1' })
+  @IsInt({ message: 'windowHours must be an integer' })
   windowHours?: number;
 }

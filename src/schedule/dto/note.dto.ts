@@ -9,7 +9,8 @@ export class NoteDto {
   })
   // Omit the field for the default note; null is a mistake worth a 400 (IsOptional allows it).
   @ValidateIf((dto: NoteDto) => dto.note !== undefined)
-  @IsString({ message: 'note must be a string' })
+  // Bottom-up: class-validator runs the type check first and stops there (stopAtFirstError).
   @MaxLength(500, { message: 'note must be at most 500 characters' })
+  @IsString({ message: 'note must be a string' })
   note?: string;
 }

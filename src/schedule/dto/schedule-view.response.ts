@@ -14,7 +14,7 @@ export class RecentActionDto {
   workflowId!: string;
 }
 
-/** The schedule's state, as pause, resume and PATCH answer it. */
+/** The schedule's own state, as Temporal describes it; GET /api/schedule adds the rest. */
 export class ScheduleViewDto implements ScheduleView {
   @ApiProperty({ example: 'transcription-schedule' })
   id!: string;

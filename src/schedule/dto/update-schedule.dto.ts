@@ -24,10 +24,11 @@ export class UpdateScheduleDto {
     example: '0 9 * * *',
   })
   @ValidateIf((dto: UpdateScheduleDto) => dto.cron !== undefined)
-  @IsString({ message: 'cron must be a string such as "0 */3 * * *"' })
+  // Bottom-up: class-validator runs the type check first and stops there (stopAtFirstError).
   @Matches(/^\S+(\s+\S+){4}$/, {
     message: 'cron must have five fields (minute hour day month weekday), e.g. "0 */3 * * *"',
   })
+  @IsString({ message: 'cron must be a string such as "0 */3 * * *"' })
   cron?: string;
 
   @ApiPropertyOptional({
@@ -35,7 +36,8 @@ export class UpdateScheduleDto {
     example: 'Asia/Tokyo',
   })
   @ValidateIf((dto: UpdateScheduleDto) => dto.timezone !== undefined)
-  @IsString({ message: 'timezone must be a string such as "Asia/Tokyo"' })
+  // Bottom-up: class-validator runs the type check first and stops there (stopAtFirstError).
   @IsTimeZone({ message: 'timezone must be an IANA time zone name such as Asia/Tokyo' })
+  @IsString({ message: 'timezone must be a string such as "Asia/Tokyo"' })
   timezone?: string;
 }
