@@ -120,7 +120,11 @@ export async function runBench(
     const profileDir = options.cpuProfDir && path.resolve(options.cpuProfDir);
     if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
     worker = fork(path.join(__dirname, 'bench-worker.js'), [], {
-      execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      // The worker's Node flags as `npm run worker` and the production image run it.
+      execArgv: [
+        '--max-semi-space-size=4',
+        ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ],
       // Its own process group, so a Ctrl-C reaches the bench only; its output goes to stderr.
       detached: true,
       stdio: ['ignore', 2, 2, 'ipc'],

@@ -108,7 +108,11 @@ describe('docker-compose.yml', () => {
       ['api', 'temporal', 'temporal-db', 'temporal-ui', 'worker'].sort(),
     );
     expect(compose.services['temporal-db'].image).toMatch(/^postgres:/);
-    expect(compose.services.worker.command).toEqual(['node', 'dist/src/worker.js']);
+    expect(compose.services.worker.command).toEqual([
+      'node',
+      '--max-semi-space-size=4',
+      'dist/src/worker.js',
+    ]);
     expect(compose.services.api.command).toEqual(['node', 'dist/src/main.js']);
   });
 
