@@ -57,6 +57,8 @@ export function workerEnv(
     // The worker upserts the product schedule at start; one that never fires during a test.
     SCHEDULE_ID: `fault-schedule-${taskQueue}`,
     SCHEDULE_CRON: '0 0 1 1 *',
+    // Off: the default 9464 may be taken by an `npm start` on this machine.
+    WORKER_METRICS_PORT: '0',
     // Info, not warn: the process is ready when it logs "Worker on task queue" (an info line).
     LOG_LEVEL: 'info',
     ...vars,
