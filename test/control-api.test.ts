@@ -436,6 +436,17 @@ describe('request validation', () => {
       expect(malformed.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(malformed.body.message).toContain('The request body is not valid JSON');
 
+      // Valid JSON, but not an object: said as such, not as a syntax error.
+      for (const scalar of ['null', '"text"', '5']) {
+        const notObject = await http()
+          .post(path)
+          .set(auth)
+          .set('Content-Type', 'application/json')
+          .send(scalar)
+          .expect(400);
+        expect(notObject.body.message).toContain('must be a JSON object, not null');
+      }
+
       const tooLarge = await http()
         .post(path)
         .set(auth)
@@ -616,6 +627,22 @@ describe('trigger and runs', () => {
     }
     await waitForWorkflow(dispatchId);
     for (const path of paths) expect(await store.getStatus(path)).toBe('completed');
+  });
+
+  test('ten triggers at once with nothing pending (each dispatch ends at once): every answer is true', async () => {
+    const handle = temporal.env.client.schedule.getHandle(config.schedule.id);
+    const before = (await handle.describe()).info.numActionsTaken;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => http().post('/api/schedule/trigger').set(auth).expect(200)),
+    );
+    const after = (await handle.describe()).info.numActionsTaken;
+    const started = answers.filter((answer) => answer.body.started === true);
+    // As many "started" answers as runs the schedule took; none left undecided.
+    expect(started.length).toBe(after - before);
+    expect(started.length).toBeGreaterThanOrEqual(1);
+    for (const answer of answers) {
+      expect(answer.body.message).toMatch(/^(Started dispatch dispatch-|Skipped: dispatch )/);
+    }
   });
 
   test('runs rejects a bad limit', async () => {

@@ -100,7 +100,7 @@ function describeActivityFailure(error: ActivityFailure, attempts: number): stri
   const type = cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ` : '';
   switch (error.retryState) {
     case RetryState.MAXIMUM_ATTEMPTS_REACHED:
-      return `${type}${message} (gave up after ${attempts} attempts)`;
+      return `${type}${message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
     case RetryState.NON_RETRYABLE_FAILURE:
       return `${type}${message} (not retryable, attempt ${attempts})`;
     case RetryState.TIMEOUT:

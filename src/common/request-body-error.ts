@@ -55,6 +55,13 @@ export function requestBodyError(
       };
     }
     case 'entity.parse.failed':
+      // Strict parsing refuses a valid JSON scalar (null, "text", 5) with a syntax error.
+      if (isJsonScalar((error as { body?: unknown }).body)) {
+        return {
+          status: HttpStatus.BAD_REQUEST,
+          message: `The request body must be a JSON object, not null, a string or a number; ${SEND_JSON}`,
+        };
+      }
       return {
         status: HttpStatus.BAD_REQUEST,
         message: `The request body is not valid JSON (${error.message}); ${SEND_JSON}, with Content-Type: application/json`,
@@ -120,4 +127,14 @@ export function translateBodyErrors(
 ): void {
   const refused = requestBodyError(error, request.headers['content-encoding']);
   next(refused ? bodyRefusal(refused) : error);
+}
+
+function isJsonScalar(body: unknown): boolean {
+  if (typeof body !== 'string') return false;
+  try {
+    const value: unknown = JSON.parse(body);
+    return value === null || typeof value !== 'object';
+  } catch {
+    return false;
+  }
 }

@@ -64,7 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw: Record<string, string> = {};
   for (const name of ENVIRONMENT_VARIABLE_NAMES) {
     const value = env[name];
-    if (value !== undefined) raw[name] = value;
+    // Blank means unset, as compose writes `VAR=${VAR:-}`: the default applies.
+    if (value !== undefined && value.trim() !== '') raw[name] = value;
   }
   const vars = plainToInstance(EnvironmentVariables, raw);
   const problems = describeErrors(validateSync(vars, { stopAtFirstError: true }));

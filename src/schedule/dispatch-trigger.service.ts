@@ -34,12 +34,11 @@ export class DispatchTrigger {
    * Temporal names a triggered run after the second it is taken in (dispatch-<ISO second>). In
    * the same second as the last run, a trigger would get that run's id and start nothing (and
    * triggerDispatch would wait its full 10 s for a run that never comes), so it waits for the
-   * next second first: at most one second, only right after a run started.
+   * next second first: at most one second, only right after a run started (also when a run is
+   * going: it may close before the trigger reaches Temporal).
    */
   private async waitForANewSecond(): Promise<void> {
     const { info } = await this.client.schedule.getHandle(this.config.schedule.id).describe();
-    // A running dispatch makes the trigger skip anyway: no need to wait.
-    if (info.runningActions.length > 0) return;
     // The latest slot any run was named after (a backfilled run's slot is an old one).
     const last = Math.max(0, ...info.recentActions.map((run) => run.scheduledAt.getTime()));
     const wait = Math.floor(last / 1000) * 1000 + 1000 + SECOND_MARGIN_MS - Date.now();

@@ -71,7 +71,7 @@ export class DevServer {
         throw new Error(startFailure(options, exit, readFrom(options.logFile, logOffset)));
       }
       if (await isReachable(options.address)) {
-        fs.writeFileSync(options.pidFile, `${child.pid}\n${options.dbFile}\n`);
+        writePidFile(options.pidFile, child.pid!, options.dbFile);
         return server;
       }
       if (Date.now() > deadline) {
@@ -90,9 +90,11 @@ export class DevServer {
    */
   static adopt(options: Pick<DevServerOptions, 'pidFile' | 'dbFile' | 'logFile'>) {
     let pid: number;
+    let owner: number;
     try {
-      const [pidLine, dbLine] = fs.readFileSync(options.pidFile, 'utf8').split('\n');
+      const [pidLine, dbLine, ownerLine] = fs.readFileSync(options.pidFile, 'utf8').split('\n');
       pid = Number(pidLine);
+      owner = Number(ownerLine);
       if (!Number.isInteger(pid) || pid <= 0 || dbLine !== options.dbFile) return undefined;
     } catch {
       return undefined;
@@ -101,6 +103,13 @@ export class DevServer {
     if (!isAlive(pid) || (commandLine !== undefined && !commandLine.includes(options.dbFile))) {
       return undefined;
     }
+    // Its npm start still runs: taking the server over would stop it under that one's feet.
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new Error(
+        `another npm start (pid ${owner}) is running with this data folder (${path.dirname(options.dbFile)}) and its Temporal dev server (pid ${pid}). Stop it first (Ctrl-C in its terminal, or kill ${owner}), or give this one its own DATA_DIR and ports.`,
+      );
+    }
+    writePidFile(options.pidFile, pid, options.dbFile);
     const server = new DevServer(pid, options.pidFile, options.logFile);
     server.watchPid();
     return server;
@@ -144,6 +153,11 @@ export class DevServer {
     }, 1_000);
     timer.unref();
   }
+}
+
+/** The server's pid, its database, and the npm start that owns it (this process). */
+function writePidFile(pidFile: string, pid: number, dbFile: string): void {
+  fs.writeFileSync(pidFile, `${pid}\n${dbFile}\n${process.pid}\n`);
 }
 
 /** True when a Temporal frontend answers at this address. */

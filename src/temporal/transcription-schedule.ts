@@ -270,33 +270,40 @@ export async function triggerDispatch(
   const handle = client.schedule.getHandle(scheduleId);
   const before = await handle.describe();
   const running = before.info.runningActions[0]?.workflow.workflowId;
-  if (running) {
-    return {
-      started: false,
-      workflowId: running,
-      message: `Skipped: dispatch ${running} is still running (overlap policy SKIP)`,
-    };
-  }
-  const seen = new Set(before.info.recentActions.map((run) => run.action.workflow.workflowId));
+  if (running) return skipped(running);
   await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  // The schedule's own counters say what this trigger did: a run taken, or one skipped as an
+  // overlap. (Run ids can repeat: a run is named after the second it starts in.)
   const deadline = Date.now() + waitForStartMs;
   while (Date.now() < deadline) {
-    const after = await handle.describe();
-    const fresh = [...after.info.recentActions]
-      .reverse()
-      .find((run) => !seen.has(run.action.workflow.workflowId));
-    if (fresh) {
+    const { info } = await handle.describe();
+    if (info.numActionsTaken > before.info.numActionsTaken) {
+      const newest = [...info.recentActions].sort(
+        (a, b) => b.takenAt.getTime() - a.takenAt.getTime(),
+      )[0];
+      const workflowId = newest?.action.workflow.workflowId ?? null;
       return {
         started: true,
-        workflowId: fresh.action.workflow.workflowId,
-        message: `Started dispatch ${fresh.action.workflow.workflowId}`,
+        workflowId,
+        message: `Started dispatch ${workflowId ?? '(id not yet listed)'}`,
       };
+    }
+    if (info.numActionsSkippedOverlap > before.info.numActionsSkippedOverlap) {
+      return skipped(info.runningActions[0]?.workflow.workflowId ?? 'another dispatch');
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return {
     started: false,
     workflowId: null,
-    message: `Trigger sent, but no dispatch appeared within ${waitForStartMs} ms; a run may have started meanwhile (overlap policy SKIP)`,
+    message: `Trigger sent, but Temporal reported neither a started nor a skipped run within ${waitForStartMs} ms; see GET /api/runs`,
+  };
+}
+
+function skipped(running: string): TriggerResult {
+  return {
+    started: false,
+    workflowId: running,
+    message: `Skipped: dispatch ${running} is still running (overlap policy SKIP)`,
   };
 }

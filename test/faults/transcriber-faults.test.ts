@@ -157,7 +157,7 @@ describe('case 2: the client stops waiting while the transcriber keeps working',
     expect(failedAfterMs).toBeGreaterThanOrEqual(requestTimeoutMs + watchDeadlineMs);
     expect(reason).toContain('gave no answer within 1 s');
     expect(reason).toContain('watch deadline');
-    expect(reason).toContain('gave up after 1 attempts');
+    expect(reason).toContain('gave up after 1 attempt)');
     expect(simulator.stats.requests).toBe(1);
     expect(await supabase.statusOf(filePath)).toBe('failed');
   });
