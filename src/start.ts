@@ -25,9 +25,8 @@ import { reportStartupError } from './startup-error';
 import { DevServer, isReachable } from './temporal/dev-server';
 import { createTranscriptionWorker } from './temporal/create-worker';
 import { installRuntime } from './temporal/install-runtime';
-import { registerSearchAttributes } from './temporal/register-search-attributes';
+import { prepareNamespace } from './temporal/prepare-namespace';
 import { locateTemporalCli } from './temporal/temporal-binaries';
-import { describeUpsert, upsertTranscriptionSchedule } from './temporal/transcription-schedule';
 
 const logger = new Logger('start');
 
@@ -57,19 +56,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: config.temporal.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const added = await registerSearchAttributes(connection, config.temporal.namespace);
-    if (added.length > 0) logger.log(`Registered search attributes: ${added.join(', ')}`);
-    const upsert = await upsertTranscriptionSchedule(client, {
-      ...config.schedule,
-      taskQueue: config.temporal.taskQueue,
-    });
-    logger.log(
-      await describeUpsert(
-        client,
-        { ...config.schedule, taskQueue: config.temporal.taskQueue },
-        upsert,
-      ),
-    );
+    await prepareNamespace(connection, client, config, logger);
 
     let store: FileStore;
     if (config.demoMode) {

@@ -11,8 +11,7 @@ import { logPreflight } from './preflight/log-preflight';
 import { reportStartupError } from './startup-error';
 import { createTranscriptionWorker } from './temporal/create-worker';
 import { installRuntime } from './temporal/install-runtime';
-import { registerSearchAttributes } from './temporal/register-search-attributes';
-import { describeUpsert, upsertTranscriptionSchedule } from './temporal/transcription-schedule';
+import { prepareNamespace } from './temporal/prepare-namespace';
 
 const logger = new Logger('worker');
 
@@ -31,19 +30,7 @@ async function main(): Promise<void> {
   await logPreflight(config, logger);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const added = await registerSearchAttributes(connection, config.temporal.namespace);
-  if (added.length > 0) logger.log(`Registered search attributes: ${added.join(', ')}`);
-  const outcome = await upsertTranscriptionSchedule(client, {
-    ...config.schedule,
-    taskQueue: config.temporal.taskQueue,
-  });
-  logger.log(
-    await describeUpsert(
-      client,
-      { ...config.schedule, taskQueue: config.temporal.taskQueue },
-      outcome,
-    ),
-  );
+  await prepareNamespace(connection, client, config, logger);
   const metrics = new WorkerMetrics();
   const metricsServer =
     config.metrics.workerPort > 0
