@@ -12,8 +12,10 @@ import {
   HistoryFileError,
   readHistoryFile,
   replayHistoryStream,
+  whyNotReplayable,
   type NamedHistory,
 } from './replay-histories';
+import { WORKFLOW_TYPES } from '../../workflows/workflow-types';
 
 export const ReplayExitCode = {
   /** Every history replayed. */
@@ -58,8 +60,12 @@ const GRPC_NOT_FOUND = 5;
  */
 export const HISTORY_FETCH_CONCURRENCY = 10;
 
-const OPEN_WORKFLOWS_QUERY =
-  "ExecutionStatus = 'Running' AND WorkflowType IN ('dispatchPendingFiles', 'transcribeFile')";
+const OPEN_WORKFLOWS_QUERY = `ExecutionStatus = 'Running' AND WorkflowType IN (${WORKFLOW_TYPES.map(
+  (type) => `'${type}'`,
+).join(', ')})`;
+
+/** gRPC status INVALID_ARGUMENT: what the server answers for a run id that is not a UUID. */
+const GRPC_INVALID_ARGUMENT = 3;
 
 interface FetchTarget {
   workflowId: string;
@@ -68,7 +74,11 @@ interface FetchTarget {
   listed: boolean;
 }
 
-type Fetched = NamedHistory | { name: string; gone: true };
+type Fetched =
+  | NamedHistory
+  | { name: string; gone: true }
+  /** Listed by --open but not replayable yet (no workflow task so far). */
+  | { name: string; skipped: string };
 
 /**
  * Yields the results of `fetch` in the order of `items`, with at most `limit` fetches in flight.
@@ -113,6 +123,21 @@ class ServerHistories {
         { cause: error },
       );
     }
+    try {
+      await connection.workflowService.describeNamespace({ namespace });
+    } catch (error) {
+      await connection.close();
+      if (isGrpcServiceError(error) && Number(error.code) === GRPC_NOT_FOUND) {
+        throw new ReplayInputError(
+          `namespace ${namespace} (TEMPORAL_NAMESPACE) does not exist on ${address}`,
+          { cause: error },
+        );
+      }
+      throw new ReplayInputError(
+        `cannot read namespace ${namespace} on ${address}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
     return new ServerHistories(
       connection,
       new Client({ connection, namespace }),
@@ -136,12 +161,9 @@ class ServerHistories {
 
   private async fetch({ workflowId, runId, listed }: FetchTarget): Promise<Fetched> {
     const name = runId && !listed ? `${workflowId} (run ${runId})` : workflowId;
+    let history;
     try {
-      return {
-        name,
-        workflowId,
-        history: await this.client.workflow.getHandle(workflowId, runId).fetchHistory(),
-      };
+      history = await this.client.workflow.getHandle(workflowId, runId).fetchHistory();
     } catch (error) {
       const notFound =
         error instanceof WorkflowNotFoundError ||
@@ -161,8 +183,21 @@ class ServerHistories {
           { cause: error },
         );
       }
+      if (isGrpcServiceError(error) && Number(error.code) === GRPC_INVALID_ARGUMENT) {
+        throw new ReplayInputError(
+          `the server refused to fetch ${name}: ${error.details}` +
+            (runId
+              ? `; --run-id takes a run id (a UUID) as the Web UI or "temporal workflow describe" shows it`
+              : ''),
+          { cause: error },
+        );
+      }
       throw error;
     }
+    const unusable = whyNotReplayable(history);
+    if (unusable && listed) return { name, skipped: unusable };
+    if (unusable) throw new ReplayInputError(`${name}: ${unusable}`);
+    return { name, workflowId, history };
   }
 
   async close(): Promise<void> {
@@ -218,6 +253,7 @@ export async function runReplayCommand(
     const server = ids.length > 0 || open ? await ServerHistories.connect(options) : undefined;
     try {
       let gone = 0;
+      let skipped = 0;
       // Fetched while earlier histories replay, a few at a time; printed as each one replays.
       async function* histories(): AsyncGenerator<NamedHistory> {
         yield* fileHistories;
@@ -226,6 +262,9 @@ export async function runReplayCommand(
           if ('gone' in fetched) {
             gone += 1;
             io.out(`GONE     ${fetched.name}: closed and deleted before its history was fetched`);
+          } else if ('skipped' in fetched) {
+            skipped += 1;
+            io.out(`SKIPPED  ${fetched.name}: ${fetched.skipped}`);
           } else {
             yield fetched;
           }
@@ -242,13 +281,14 @@ export async function runReplayCommand(
         io.out(formatOutcome(outcome));
         if (!outcome.ok && verbose) io.out(`         ${outcome.error}`);
       }
-      if (replayed === 0 && gone === 0) {
+      if (replayed === 0 && gone === 0 && skipped === 0) {
         io.out('Nothing to replay: no open workflows');
         return ReplayExitCode.Ok;
       }
       io.out(
         `replay: ${replayed} replayed, ${replayed - failed} OK, ${failed} mismatched` +
-          (gone > 0 ? `, ${gone} gone before they could be fetched` : ''),
+          (gone > 0 ? `, ${gone} gone before they could be fetched` : '') +
+          (skipped > 0 ? `, ${skipped} not replayable yet` : ''),
       );
       return failed > 0 ? ReplayExitCode.Mismatch : ReplayExitCode.Ok;
     } finally {

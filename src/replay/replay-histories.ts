@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
+import { WORKFLOW_TYPES } from '../../workflows/workflow-types';
 import { historyFromJSON, type History } from './history-json';
 
 export interface NamedHistory {
@@ -75,7 +76,30 @@ export async function readHistoryFile(file: string): Promise<NamedHistory> {
       `${file} does not start with a WorkflowExecutionStarted event: export the whole history`,
     );
   }
+  const unusable = whyNotReplayable(history);
+  if (unusable) throw new HistoryFileError(`${file}: ${unusable}`);
   return { name: path.basename(file), workflowId: path.basename(file, '.json'), history };
+}
+
+/**
+ * Why this product's code cannot replay a history, or undefined when it can. The replay worker
+ * itself reports neither case usefully: a type the bundle lacks fails every workflow task, which
+ * the SDK reports as a replay that passed (or as an internal dump), and a history with no
+ * workflow task gives it nothing to do, so it waits for one forever.
+ */
+export function whyNotReplayable(history: History): string | undefined {
+  const events = history.events ?? [];
+  const type = events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '';
+  if (!(WORKFLOW_TYPES as readonly string[]).includes(type)) {
+    return (
+      `a workflow of type ${type ? `"${type}"` : '(none)'}, which this product does not have ` +
+      `(its workflows: ${WORKFLOW_TYPES.join(', ')}): nothing of this code to check`
+    );
+  }
+  if (!events.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)) {
+    return 'no workflow task in this history yet (no WorkflowTaskScheduled event): nothing to replay; export the whole history';
+  }
+  return undefined;
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

@@ -27,6 +27,7 @@ import { locateTemporalCli } from '../../src/temporal/temporal-binaries';
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import { transcribeFile } from '../../workflows';
+import { WORKFLOW_TYPES } from '../../workflows/workflow-types';
 import {
   createTestWorker,
   startTemporal,
@@ -134,6 +135,29 @@ describe('--file', () => {
       },
       /other\.json is not a workflow history \(no "events" array\): export one with "temporal workflow show/,
     ],
+    [
+      'a history of a workflow type this product does not have',
+      () => {
+        const json = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+        json.events[0].workflowExecutionStartedEventAttributes.workflowType.name = 'otherWorkflow';
+        const file = path.join(tmp, 'other-type.json');
+        writeFileSync(file, JSON.stringify(json));
+        return file;
+      },
+      /^replay: .*other-type\.json: a workflow of type "otherWorkflow", which this product does not have \(its workflows: dispatchPendingFiles, transcribeFile\)/,
+    ],
+    [
+      // The replay worker would wait forever for a workflow task that never comes.
+      'a history cut to its first event',
+      () => {
+        const json = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+        json.events = json.events.slice(0, 1);
+        const file = path.join(tmp, 'first-event-only.json');
+        writeFileSync(file, JSON.stringify(json));
+        return file;
+      },
+      /first-event-only\.json: no workflow task in this history yet \(no WorkflowTaskScheduled event\): nothing to replay/,
+    ],
   ])('exits 2 with a clear message for %s', async (_, makeFile, message) => {
     const result = await replay(['--file', makeFile()]);
     expect(result.code).toBe(ReplayExitCode.Error);
@@ -230,6 +254,66 @@ describe('--workflow-id on a dev server', () => {
     expect(result.code).toBe(ReplayExitCode.Error);
     expect(result.err).toContain(
       `no workflow transcribe:files/nobody/audio.wav in namespace default on ${temporal.address}`,
+    );
+  });
+
+  it('a workflow that has not had a workflow task yet: exit 2 by id, SKIPPED by --open', async () => {
+    // A start delay holds back the first workflow task: the history is one event long.
+    const delayedId = transcribeWorkflowId('files/d-delayed00/2026-12-01/00-00/audio.wav');
+    await temporal.env.client.workflow.start(transcribeFile, {
+      workflowId: delayedId,
+      taskQueue: 'no-worker-polls-this',
+      args: [{ filePath: 'files/d-delayed00/2026-12-01/00-00/audio.wav', settings: {} as never }],
+      startDelay: '1 hour',
+    });
+    try {
+      const byId = await replay(['--workflow-id', delayedId]);
+      expect(byId.code).toBe(ReplayExitCode.Error);
+      expect(byId.err).toContain(`replay: ${delayedId}: no workflow task in this history yet`);
+      const open = await replay(['--open']);
+      expect(open.code).toBe(ReplayExitCode.Ok);
+      expect(open.out).toContain(`SKIPPED  ${delayedId}: no workflow task in this history yet`);
+      expect(open.out).toContain('replay: 0 replayed, 0 OK, 0 mismatched, 1 not replayable yet');
+    } finally {
+      await temporal.env.client.workflow.getHandle(delayedId).terminate('test over');
+    }
+  });
+
+  it('exits 2 for a workflow of a type this product does not have, naming it', async () => {
+    const otherId = `other-type-${Date.now()}`;
+    await temporal.env.client.workflow.start('otherWorkflow', {
+      workflowId: otherId,
+      taskQueue: 'no-worker-polls-this',
+    });
+    try {
+      const result = await replay(['--workflow-id', otherId]);
+      expect(result.code).toBe(ReplayExitCode.Error);
+      expect(result.out).not.toContain('OK ');
+      expect(result.err).toContain(
+        `replay: ${otherId}: a workflow of type "otherWorkflow", which this product does not have`,
+      );
+    } finally {
+      await temporal.env.client.workflow.getHandle(otherId).terminate('test over');
+    }
+  });
+
+  it('exits 2 naming TEMPORAL_NAMESPACE for a namespace the server does not have', async () => {
+    for (const argv of [['--workflow-id', workflowId], ['--open']]) {
+      const result = await replay(argv, {
+        env: { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'no-such-namespace' },
+      });
+      expect(result.code).toBe(ReplayExitCode.Error);
+      expect(result.err).toBe(
+        `replay: namespace no-such-namespace (TEMPORAL_NAMESPACE) does not exist on ${temporal.address}`,
+      );
+    }
+  });
+
+  it('exits 2 saying what a run id is for a --run-id that is not one', async () => {
+    const result = await replay(['--workflow-id', workflowId, '--run-id', '123']);
+    expect(result.code).toBe(ReplayExitCode.Error);
+    expect(result.err).toMatch(
+      /^replay: the server refused to fetch .* \(run 123\): .*; --run-id takes a run id \(a UUID\)/,
     );
   });
 
@@ -337,6 +421,13 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promi
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+describe('WORKFLOW_TYPES', () => {
+  it('names exactly the workflows the bundle exports', async () => {
+    const exported = Object.keys(await import('../../workflows')).sort();
+    expect([...WORKFLOW_TYPES].sort()).toEqual(exported);
+  });
+});
 
 describe('mapConcurrent (how --open fetches histories)', () => {
   it('keeps at most the limit in flight, yields in input order, and fetches ahead', async () => {
