@@ -11,6 +11,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import type { AppConfig } from '../src/config/app-config';
+import { MAX_BODY_DEPTH } from '../src/common/api-validation.pipe';
 import { createApi } from '../src/create-api';
 import { TranscriberSimulator } from '../src/demo/transcriber-simulator';
 import { listFailedFiles } from '../src/files/failed-file-workflows';
@@ -305,6 +306,34 @@ describe('PATCH /api/schedule', () => {
     expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
   });
 
+  test('a cron that never fires (31 February) → 400 saying so; the schedule keeps its spec', async () => {
+    const { body } = await http()
+      .patch('/api/schedule')
+      .set(auth)
+      .send({ cron: '0 0 31 2 *' })
+      .expect(400);
+    expect(messageOf(body)).toContain(
+      'cron "0 0 31 2 *" never fires in Asia/Tokyo (Temporal finds no next run)',
+    );
+    expect(messageOf(body)).toContain('the schedule keeps "0 */3 * * *" in Asia/Tokyo');
+    const schedule = await http().get('/api/schedule').expect(200);
+    expect(schedule.body).toMatchObject({ cron: '0 */3 * * *', timezone: 'Asia/Tokyo' });
+    expect(schedule.body.nextRuns).toHaveLength(10);
+  });
+
+  test('a step that does not divide 24 is described literally, not as "every N hours"', async () => {
+    const { body } = await http()
+      .patch('/api/schedule')
+      .set(auth)
+      .send({ cron: '0 */5 * * *' })
+      .expect(200);
+    expect(body.description).toEqual({
+      en: 'cron "0 */5 * * *" in Asia/Tokyo',
+      ja: 'cron「0 */5 * * *」（Asia/Tokyo）',
+    });
+    await http().patch('/api/schedule').set(auth).send({ everyHours: 3 }).expect(200);
+  });
+
   test('a zone Intl accepts but Temporal refuses is reported as the zone, with the fix', async () => {
     // Intl ignores case, so "asia/tokyo" passes validation; Temporal's tz lookup does not.
     const { body } = await http()
@@ -327,6 +356,14 @@ describe('request validation', () => {
   test.each([
     ['post', '/api/schedule/pause', { note: null }, 'note must be a string'],
     ['post', '/api/schedule/resume', { note: ['x'] }, 'note must be a string'],
+    ['post', '/api/schedule/pause', { note: '   ' }, 'note must not be blank'],
+    [
+      'post',
+      '/api/schedule/pause',
+      { note: 'maintenance \u202eLTR' },
+      'note must not contain control characters or text-direction overrides',
+    ],
+    ['post', '/api/schedule/pause', { note: 'a\u0007b' }, 'note must not contain control'],
     [
       'post',
       '/api/schedule/backfill',
@@ -372,7 +409,18 @@ describe('request validation', () => {
 
   test('GET query parameters report only the rule that failed', async () => {
     const { body } = await http().get('/api/runs?limit=abc').expect(400);
-    expect(body.message).toEqual(['limit must be an integer']);
+    expect(body.message).toEqual(['limit must be a whole number in decimal digits']);
+  });
+
+  test.each([
+    ['/api/runs?limit=0x10', 'limit must be a whole number in decimal digits'],
+    ['/api/files/failed?limit=1e1', 'limit must be a whole number in decimal digits'],
+    ['/api/runs?limit=1&limit=2', 'limit is given more than once; give it once'],
+    ['/api/schedule?windowHours=2.5', 'windowHours must be a whole number in decimal digits'],
+    ['/api/schedule?windowHours=', 'windowHours must be a whole number in decimal digits'],
+  ])('GET %s → 400: %s', async (url, message) => {
+    const { body } = await http().get(url).expect(400);
+    expect(body.message).toEqual([message]);
   });
 
   test('an array where the body object belongs → 400 saying so', async () => {
@@ -419,6 +467,29 @@ describe('request validation', () => {
           .expect(400);
         expect(messageOf(body)).toContain(`property ${field} should not exist`);
       }
+      const schedule = await http().get('/api/schedule').expect(200);
+      expect(schedule.body.paused).toBe(false);
+    },
+  );
+
+  test.each([
+    ['post', '/api/schedule/pause', 'note'],
+    ['patch', '/api/schedule', 'cron'],
+    ['post', '/api/files/retry', 'filePath'],
+    ['post', '/api/files/retry', 'unknownField'],
+  ] as const)(
+    '%s %s: a small body nested thousands of levels deep (under %s) → 400, not a stack overflow',
+    async (method, path, field) => {
+      const deep = `{"${field}":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+      const { body } = await http()
+        [method](path)
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .send(deep)
+        .expect(400);
+      expect(messageOf(body)).toContain(
+        `nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep`,
+      );
       const schedule = await http().get('/api/schedule').expect(200);
       expect(schedule.body.paused).toBe(false);
     },

@@ -7,6 +7,25 @@ import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nes
 const SILENTLY_DROPPED_KEYS = ['__proto__', 'constructor', 'prototype'];
 
 /**
+ * The deepest JSON this API takes. Its bodies are flat objects; the validator and transformer
+ * walk a value recursively, so a body a few KB long but thousands of arrays deep would overflow
+ * their stack and answer 500.
+ */
+export const MAX_BODY_DEPTH = 10;
+
+/** Whether `value` nests objects or arrays deeper than `limit` levels (iterative: no stack). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<{ item: unknown; depth: number }> = [{ item: value, depth: 0 }];
+  while (stack.length > 0) {
+    const { item, depth } = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) stack.push({ item: child, depth: depth + 1 });
+  }
+  return false;
+}
+
+/**
  * The API's validation: DTOs, unknown fields refused, and one message per offending field.
  *
  * - stopAtFirstError: a field reports only its first broken rule (null gets "must be a string",
@@ -25,6 +44,12 @@ export class ApiValidationPipe extends ValidationPipe {
     if (this.toValidate(metadata) && metadata.type === 'body' && Array.isArray(value)) {
       throw new BadRequestException(
         'The request body must be a JSON object with the fields documented at /api/docs, not an array',
+      );
+    }
+    if (metadata.type === 'body' && nestedDeeperThan(value, MAX_BODY_DEPTH)) {
+      throw new BadRequestException(
+        `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep; ` +
+          'send a flat JSON object with the fields documented at /api/docs',
       );
     }
     if (this.toValidate(metadata) && typeof value === 'object' && value !== null) {

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional, Max, Min } from 'class-validator';
+import { QueryInteger } from './query-integer';
 
 export class LimitQueryDto {
   @ApiPropertyOptional({
@@ -10,10 +10,9 @@ export class LimitQueryDto {
     maximum: 200,
   })
   @IsOptional()
-  @Type(() => Number)
   // Bottom-up: class-validator runs the type check first and stops there (stopAtFirstError).
   @Max(200, { message: 'limit must be at most 200' })
   @Min(1, { message: 'limit must be at least 1' })
-  @IsInt({ message: 'limit must be an integer' })
+  @QueryInteger('limit')
   limit?: number;
 }

@@ -20,8 +20,10 @@ export function describeCron(cron: string, timezone: string): CronDescription {
   if (fields.length === 5 && fields.slice(2).every((field) => field === '*')) {
     const [minute, hour] = fields;
     const everyHours = /^(?:0|\*)\/(\d+)$/.exec(hour);
-    if (minute === '0' && everyHours) {
-      const hours = Number(everyHours[1]);
+    // Only a step that divides 24 repeats evenly: */5 fires at 20:00, then 00:00 four hours
+    // later; */25 only at 00:00. Those are said literally.
+    const hours = everyHours ? Number(everyHours[1]) : 0;
+    if (minute === '0' && hours >= 1 && 24 % hours === 0) {
       return {
         en: `every ${hours} hour${hours === 1 ? '' : 's'} from 00:00 ${zone}`,
         ja: `0時起点で${hours}時間ごと（${zone}）`,

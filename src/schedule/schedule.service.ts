@@ -155,6 +155,20 @@ export class ScheduleService {
       }
       throw error;
     }
+    // Temporal takes a cron that can never match ("0 0 31 2 *"): it names no next run. Such a
+    // schedule would never transcribe anything, so the previous spec is put back and refused.
+    const updated = await describeTranscriptionSchedule(this.client, this.config.schedule.id);
+    if (updated.nextRuns.length === 0) {
+      const previous = {
+        cron: current.cron ?? this.config.schedule.cron,
+        timezone: current.timezone ?? this.config.schedule.timezone,
+      };
+      await updateScheduleSpec(this.client, this.settings, previous);
+      throw new BadRequestException(
+        `cron "${cron}" never fires in ${timezone} (Temporal finds no next run): give a cron ` +
+          `that matches a real date and time; the schedule keeps "${previous.cron}" in ${previous.timezone}`,
+      );
+    }
     return this.describe();
   }
 

@@ -232,6 +232,9 @@ describe('the admin page', () => {
       '文字起こしサーバーのメンテナンス (until 15:00)',
     );
     expect(await text(page, '#controls-feedback')).toBe('一時停止しました。');
+    expect(await text(page, '#next-runs-heading')).toBe(
+      '再開後の実行予定（一時停止中は実行されません）',
+    );
     const described = await temporal.env.client.schedule.getHandle(config.schedule.id).describe();
     expect(described.state).toMatchObject({
       paused: true,
@@ -242,6 +245,7 @@ describe('the admin page', () => {
     await page.locator('#resume-button').click();
     await page.locator('#state-badge[data-state=running]').waitFor();
     expect(await text(page, '#controls-feedback')).toBe('再開しました。');
+    expect(await text(page, '#next-runs-heading')).toBe('次回の実行');
     expect(await page.locator('#pause-button').isEnabled()).toBe(true);
     expect(await page.locator('#resume-button').isDisabled()).toBe(true);
   });

@@ -54,6 +54,7 @@ const MESSAGES = {
     noteLabel: 'メモ',
     intervalLabel: '実行間隔',
     nextRunsHeading: '次回の実行',
+    nextRunsHeadingPaused: '再開後の実行予定（一時停止中は実行されません）',
     nextRunsNone: '予定なし（一時停止中）',
     dispatchRunning: 'ディスパッチ実行中: {ids}（自動更新中）',
     controlsHeading: '操作',
@@ -155,6 +156,7 @@ const MESSAGES = {
     noteLabel: 'Note',
     intervalLabel: 'Interval',
     nextRunsHeading: 'Next runs',
+    nextRunsHeadingPaused: 'Next runs once resumed (none run while paused)',
     nextRunsNone: 'None scheduled (paused)',
     dispatchRunning: 'Dispatch running: {ids} (refreshing automatically)',
     controlsHeading: 'Controls',
@@ -630,6 +632,10 @@ function renderStatus() {
       byId('schedule-cron', HTMLElement).textContent = current.cron ?? '—';
       byId('schedule-timezone', HTMLElement).textContent = current.timezone ?? '';
 
+      // Temporal keeps computing the slots while paused; none of them runs until resumed.
+      const heading = byId('next-runs-heading', HTMLElement);
+      heading.dataset.i18n = current.paused ? 'nextRunsHeadingPaused' : 'nextRunsHeading';
+      heading.textContent = t(current.paused ? 'nextRunsHeadingPaused' : 'nextRunsHeading');
       const next = byId('next-runs', HTMLOListElement);
       next.replaceChildren(
         ...current.nextRuns.map((iso) =>

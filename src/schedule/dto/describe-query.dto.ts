@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional, Max, Min } from 'class-validator';
+import { QueryInteger } from '../../common/query-integer';
 
 export class DescribeQueryDto {
   @ApiPropertyOptional({
@@ -8,10 +8,9 @@ export class DescribeQueryDto {
     default: 24,
   })
   @IsOptional()
-  @Type(() => Number)
   // Bottom-up: class-validator runs the type check first and stops there (stopAtFirstError).
   @Max(720, { message: 'windowHours must be at most 720 (30 days)' })
   @Min(1, { message: 'windowHours must be at least 1' })
-  @IsInt({ message: 'windowHours must be an integer' })
+  @QueryInteger('windowHours')
   windowHours?: number;
 }

@@ -1,5 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+
+/**
+ * Control characters (other than tab and newline) and the bidi overrides and isolates: a note is
+ * shown to every operator, and U+202E would show it reversed.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const HIDDEN_CHARACTERS = /^[^\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]*$/;
 
 export class NoteDto {
   @ApiPropertyOptional({
@@ -10,6 +17,10 @@ export class NoteDto {
   // Omit the field for the default note; null is a mistake worth a 400 (IsOptional allows it).
   @ValidateIf((dto: NoteDto) => dto.note !== undefined)
   // Bottom-up: class-validator runs the type check first and stops there (stopAtFirstError).
+  @Matches(HIDDEN_CHARACTERS, {
+    message: 'note must not contain control characters or text-direction overrides',
+  })
+  @Matches(/\S/, { message: 'note must not be blank; leave the field out for the default note' })
   @MaxLength(500, { message: 'note must be at most 500 characters' })
   @IsString({ message: 'note must be a string' })
   note?: string;
