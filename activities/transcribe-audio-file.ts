@@ -218,7 +218,7 @@ function classifyResponse(
     );
   }
   throw failure(
-    `api-transcriber at ${host} answered "${response.status}" but listed ${filePath} neither in processed_files nor in error_files: ${response.message ?? 'no message'}`,
+    `api-transcriber at ${host} answered ${response.status === undefined ? 'without a status' : `status "${response.status}"`} but listed ${filePath} neither in processed_files nor in error_files: ${response.message ?? 'no message'}`,
     TranscriptionErrorType.UnexpectedResponse,
     attempt,
     true,

@@ -15,6 +15,20 @@ import { prepareNamespace } from './temporal/prepare-namespace';
 
 const logger = new Logger('worker');
 
+/** The connection, or an error naming the address, its variable and the fix. */
+async function connectToTemporal(address: string): Promise<Connection> {
+  try {
+    return await Connection.connect({ address });
+  } catch (error) {
+    throw new Error(
+      `cannot connect to the Temporal server at ${address} (TEMPORAL_ADDRESS): ${(error as Error).message}; ` +
+        'fix: start Temporal or correct TEMPORAL_ADDRESS (in Docker, the temporal service on the watchme-network); ' +
+        'the restart policy retries the worker',
+      { cause: error },
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   Logger.overrideLogger(createNestLogger(config));
@@ -28,7 +42,7 @@ async function main(): Promise<void> {
   // Before anything can block on a dependency: one line per unreachable one, with the fix. The
   // worker goes on regardless; Temporal retries the activities until the dependency is back.
   await logPreflight(config, logger);
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await connectToTemporal(config.temporal.address);
   const client = new Client({ connection, namespace: config.temporal.namespace });
   await prepareNamespace(connection, client, config, logger);
   const metrics = new WorkerMetrics();

@@ -5,6 +5,7 @@
  */
 import { TranscriberSimulator } from '../src/demo/transcriber-simulator';
 import { LocalFileStore } from '../src/files/local-file-store';
+import { freeLoopbackPort } from '../src/metrics/free-port';
 import {
   checkSupabase,
   checkTemporal,
@@ -90,6 +91,14 @@ describe('supabase', () => {
     expect(result.message).not.toContain('wrong-key');
   });
 
+  test('nothing listening at SUPABASE_URL: refused, with a fix about the URL (not the network)', async () => {
+    const result = await checkSupabase(`http://127.0.0.1:${await freeLoopbackPort()}`, 'key');
+    console.log(formatCheck(result));
+    expect(result).toMatchObject({ status: 'fail', problem: 'refused' });
+    expect(result.message).toContain('check SUPABASE_URL: Supabase is reached at its project URL');
+    expect(result.message).not.toContain('watchme-network');
+  });
+
   test('an outage answering 503 is reported with its status', async () => {
     supabase.setFailure({ status: 503 });
     try {
@@ -115,6 +124,7 @@ describe('temporal', () => {
     const result = await checkTemporal('127.0.0.1:9');
     console.log(formatCheck(result));
     expect(result).toMatchObject({ status: 'fail', problem: 'refused' });
+    expect(result.message).toContain('connection refused by 127.0.0.1:9');
     expect(result.message).toContain('TEMPORAL_ADDRESS');
   });
 });

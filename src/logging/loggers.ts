@@ -42,24 +42,57 @@ function serializable(value: unknown): unknown {
   return value;
 }
 
-function writeJson(entry: LogEntry): void {
-  const { sdkComponent, ...meta }: Record<string, unknown> = entry.meta ?? {};
-  // Activity and workflow log lines carry workflowId, workflowType and the file path (meta).
+/** Temporal's level names in Nest's words, so that one query reads both kinds of line. */
+const NEST_LEVEL_OF: Record<TemporalLogLevel, NestLogLevel> = {
+  TRACE: 'verbose',
+  DEBUG: 'debug',
+  INFO: 'log',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * One JSON log line in the shape Nest's ConsoleLogger writes (`level`, `pid`, `timestamp` in
+ * epoch milliseconds, `message`, `context`, then the fields given), to stderr for errors as
+ * Nest does. Every process's JSON lines share this shape: the API's, the worker's, the SDK's.
+ */
+export function writeJsonLine(
+  level: NestLogLevel,
+  context: string,
+  message: string,
+  fields: Record<string, unknown> = {},
+  timestamp = Date.now(),
+): void {
   const line = JSON.stringify(
     {
-      time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(),
-      level: entry.level.toLowerCase(),
-      context: typeof sdkComponent === 'string' ? sdkComponent : 'temporal',
-      message: entry.message,
+      level,
+      pid: process.pid,
+      timestamp,
+      message,
+      context,
       ...Object.fromEntries(
-        Object.entries(meta)
+        Object.entries(fields)
+          // A task token is an opaque credential for completing the task: not for logs.
           .filter(([key]) => key !== 'taskToken')
           .map(([key, value]) => [key, serializable(value)]),
       ),
     },
     (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
   );
-  process.stdout.write(`${line}\n`);
+  const stream = level === 'error' || level === 'fatal' ? process.stderr : process.stdout;
+  stream.write(`${line}\n`);
+}
+
+function writeJson(entry: LogEntry): void {
+  const { sdkComponent, ...meta }: Record<string, unknown> = entry.meta ?? {};
+  // Activity and workflow log lines carry workflowId, workflowType and the file path (meta).
+  writeJsonLine(
+    NEST_LEVEL_OF[entry.level],
+    typeof sdkComponent === 'string' ? sdkComponent : 'temporal',
+    entry.message,
+    meta,
+    Number(entry.timestampNanos / 1_000_000n),
+  );
 }
 
 /** Temporal's Runtime logger (worker, activities, workflows), in the same format as Nest's. */

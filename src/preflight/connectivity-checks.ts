@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import axios from 'axios';
 import { Connection } from '@temporalio/client';
-import { canConnect } from '../health/tcp-probe';
+import { canConnect, probeTcp } from '../health/tcp-probe';
 import { diagnoseNetworkError, NetworkProblem, type NetworkDiagnosis } from './network-diagnosis';
 
 export const CheckStatus = { Ok: 'ok', Warn: 'warn', Fail: 'fail', Skipped: 'skipped' } as const;
@@ -168,11 +168,15 @@ export async function checkTemporal(
       fix: 'check TEMPORAL_ADDRESS; in Docker use the temporal service name on the watchme-network',
     });
   }
-  if (!(await canConnect(hostname, port, timeoutMs))) {
+  const tcp = await probeTcp(hostname, port, timeoutMs);
+  if (!tcp.open) {
+    const diagnosis = diagnoseNetworkError(tcp.error, address, 'Temporal');
     return failed('temporal', address, {
-      problem: NetworkProblem.Refused,
-      cause: `cannot open a connection to ${address}`,
-      fix: 'start the Temporal server (npm start runs a dev server) or correct TEMPORAL_ADDRESS',
+      ...diagnosis,
+      fix:
+        diagnosis.problem === NetworkProblem.Refused
+          ? 'start the Temporal server (npm start runs a dev server) or correct TEMPORAL_ADDRESS'
+          : `check that Temporal runs at ${address} (TEMPORAL_ADDRESS) and that nothing blocks the way`,
     });
   }
   try {

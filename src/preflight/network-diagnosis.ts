@@ -68,6 +68,10 @@ export function likelyFix(host: string, problem: NetworkProblem, service: string
   if (problem === NetworkProblem.Dns) {
     return `if this runs in a container, ${host} is not on its network: docker network connect watchme-network ${host}`;
   }
+  // Supabase is a hosted project, never a service on the watchme-network.
+  if (service === 'Supabase' && problem === NetworkProblem.Refused) {
+    return 'check SUPABASE_URL: Supabase is reached at its project URL (https://<project>.supabase.co)';
+  }
   if (problem === NetworkProblem.Refused && (host === 'localhost' || host.startsWith('127.'))) {
     return `start ${service} or correct the port; inside a container ${host} is the container itself, so use the ${service} service name on the watchme-network`;
   }
