@@ -14,6 +14,8 @@ export interface WorkerStartOptions {
   bundlePath: string;
   /** Stopped by the worker process if the bench vanishes without cleaning up (SIGKILL). */
   serverPid: number;
+  /** The bench's scratch folder (bundle, server log): removed then too. */
+  tmpDir: string;
 }
 
 export type DriverMessage = { type: 'start'; options: WorkerStartOptions } | { type: 'stop' };

@@ -143,6 +143,7 @@ export async function runBench(
         latencyMs,
         bundlePath,
         serverPid: server.pid,
+        tmpDir: tmp,
       },
     } satisfies DriverMessage);
     await guard(withTimeout(ready, 120_000, 'the worker start-up'));

@@ -5,6 +5,7 @@
  * The store and the simulator live here because both write the same rows, as under `npm start`.
  */
 import 'reflect-metadata';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
@@ -95,10 +96,12 @@ async function finish({ store, simulator, worker, run }: Running): Promise<void>
 
 let started: Promise<Running> | undefined;
 let serverPid: number | undefined;
+let tmpDir: string | undefined;
 
 process.on('message', (message: DriverMessage) => {
   if (message.type === 'start') {
     serverPid = message.options.serverPid;
+    tmpDir = message.options.tmpDir;
     started = start(message.options);
     started.catch(fail);
   } else {
@@ -106,12 +109,34 @@ process.on('message', (message: DriverMessage) => {
   }
 });
 
-// The bench is gone without stopping us (killed): stop its dev server too, then exit.
+// The bench is gone without stopping us (killed): stop its dev server too, remove its scratch
+// folder (the server may still write its log for a moment: the removal waits for it), then exit.
 process.once('disconnect', () => {
-  try {
-    if (serverPid !== undefined) process.kill(serverPid, 'SIGTERM');
-  } catch {
-    // already gone
+  let serverGone: Promise<void> = Promise.resolve();
+  if (serverPid !== undefined) {
+    const pid = serverPid;
+    try {
+      process.kill(pid, 'SIGTERM');
+      serverGone = waitForExit(pid, 5_000);
+    } catch {
+      // already gone
+    }
   }
-  process.exit(1);
+  void serverGone.finally(() => {
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+    process.exit(1);
+  });
 });
+
+/** Resolves when the process is gone, or after the timeout. */
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
