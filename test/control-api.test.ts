@@ -821,6 +821,7 @@ describe('failed files and re-runs', () => {
       attempts: 3,
       workflowId,
       failedAt: expect.stringMatching(/\+09:00$/),
+      rowStatus: 'failed',
     });
     expect(failed.lastError).toContain('error_files');
     expect(failed.link).toBe(
@@ -961,6 +962,11 @@ describe('failed files and re-runs', () => {
       expect(body.message).toContain('takes only those created after the point it has reached');
       expect(body.message).toMatch(/the next dispatch, scheduled for \S+\+09:00/);
       expect(await store.getStatus(path)).toBe('pending');
+      // Still listed (its new run has not started), and said to be back in the queue.
+      const listed = await http().get('/api/files/failed?limit=200').expect(200);
+      expect(
+        listed.body.find((file: { filePath: string }) => file.filePath === path),
+      ).toMatchObject({ rowStatus: 'pending' });
       await waitForWorkflow(trigger.body.workflowId);
     } finally {
       simulator.setLatency(50);

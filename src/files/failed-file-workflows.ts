@@ -27,6 +27,11 @@ export interface FailedFileView {
   workflowId: string;
   runId: string;
   link: string;
+  /**
+   * The row's status now: `failed`, or `pending`/`processing` once it has been put back in the
+   * queue and its new run has not started yet (the list shows the last run that did finish).
+   */
+  rowStatus: string | null;
 }
 
 export interface FailedFilesContext {
@@ -73,11 +78,10 @@ export async function listFailedFiles(
   let batch: WorkflowExecutionInfo[] = [];
   const checkBatch = async (): Promise<void> => {
     const views = await settleAll(
-      batch.map(async (execution) =>
-        (await isStillFailed(context, execution))
-          ? describeFailedRun(context, execution)
-          : undefined,
-      ),
+      batch.map(async (execution) => {
+        const { stillFailed, rowStatus } = await checkStillFailed(context, execution);
+        return stillFailed ? describeFailedRun(context, execution, rowStatus) : undefined;
+      }),
     );
     batch = [];
     for (const view of views) if (view && failed.length < limit) failed.push(view);
@@ -109,15 +113,15 @@ function filePathOf(execution: WorkflowExecutionInfo): string {
 }
 
 /** Still the file's latest run, and its row not completed since (a retry would get 409). */
-async function isStillFailed(
+async function checkStillFailed(
   context: FailedFilesContext,
   execution: WorkflowExecutionInfo,
-): Promise<boolean> {
+): Promise<{ stillFailed: boolean; rowStatus: string | null }> {
   const [latest, status] = await settleAll([
     isLatestRun(context.client, execution),
     context.store.getStatus(filePathOf(execution)),
   ]);
-  return latest && status !== TranscriptionStatus.Completed;
+  return { stillFailed: latest && status !== TranscriptionStatus.Completed, rowStatus: status };
 }
 
 async function isLatestRun(client: Client, execution: WorkflowExecutionInfo): Promise<boolean> {
@@ -133,6 +137,7 @@ async function isLatestRun(client: Client, execution: WorkflowExecutionInfo): Pr
 async function describeFailedRun(
   context: FailedFilesContext,
   execution: WorkflowExecutionInfo,
+  rowStatus: string | null,
 ): Promise<FailedFileView> {
   const filePath = filePathOf(execution);
   let lastError = `workflow ${execution.status.name.toLowerCase()}`;
@@ -162,5 +167,6 @@ async function describeFailedRun(
     workflowId: execution.workflowId,
     runId: execution.runId,
     link: workflowUiLink(context, execution.workflowId, execution.runId),
+    rowStatus,
   };
 }

@@ -23,7 +23,7 @@
  *   mode: 'demo' | 'supabase', demoNotice?: string }} Schedule
  * @typedef {{ filePath: string, deviceId: string | null, lastError: string,
  *   attempts: number | null, failedAt: string | null, workflowId: string, runId: string,
- *   link: string }} FailedFile
+ *   link: string, rowStatus: string | null }} FailedFile
  * @typedef {{ started: boolean, workflowId: string | null, message: string }} TriggerResult
  * @typedef {{ filePath: string, workflowId: string, runId: string, link: string }} RetryResult
  * @typedef {{ requeued: number, filePaths: string[], retried: number,
@@ -123,6 +123,7 @@ const MESSAGES = {
     attempts: '試行回数',
     lastError: '最後のエラー',
     retry: '再実行',
+    requeued: '再実行待ち（待ち行列に戻されています）',
     retryLabel: '{path} を再実行',
     retryStarted: '再実行を開始しました: {path}',
     retryAllDone: '{count} 件を待ち行列に戻しました（ディスパッチが順に文字起こしします）。',
@@ -223,6 +224,7 @@ const MESSAGES = {
     attempts: 'Attempts',
     lastError: 'Last error',
     retry: 'Re-run',
+    requeued: 'Waiting to run again (back in the queue)',
     retryLabel: 'Re-run {path}',
     retryStarted: 'Re-run started: {path}',
     retryAllDone: 'Put {count} file(s) back in the queue (a dispatch transcribes them in turn).',
@@ -827,6 +829,8 @@ function renderFailed() {
             },
           });
           button.addEventListener('click', () => void retryFile(button, file.filePath));
+          // Put back in the queue, its new run not started yet: a re-run now would be refused.
+          const requeued = file.rowStatus === 'pending' || file.rowStatus === 'processing';
           const href = safeHref(file.link);
           return el(
             'li',
@@ -840,7 +844,9 @@ function renderFailed() {
                 fact(t('lastError'), el('span', { className: 'error-text', text: file.lastError })),
               ]),
               el('div', { className: 'buttons' }, [
-                button,
+                requeued
+                  ? el('span', { className: 'muted requeued', text: t('requeued') })
+                  : button,
                 ...(href
                   ? [
                       el('a', {

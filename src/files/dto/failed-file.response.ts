@@ -29,4 +29,13 @@ export class FailedFileDto implements FailedFileView {
 
   @ApiProperty({ description: 'The failed run in the Temporal Web UI' })
   link!: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'failed',
+    description:
+      "The row's transcriptions_status now: failed, or pending / processing once it was put back in the queue and its new run has not started yet (null: no such row)",
+  })
+  rowStatus!: string | null;
 }
