@@ -4,11 +4,11 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import type { AppConfig } from './config/app-config';
+import { ensureDataDir } from './config/data-dir';
 import { loadConfig } from './config/load-config';
 import { createApi } from './create-api';
 import { seedDemoStore } from './demo/demo-seed';
@@ -33,7 +33,7 @@ const logger = new Logger('start');
 async function main(): Promise<void> {
   let config = loadConfig();
   Logger.overrideLogger(createNestLogger(config));
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  ensureDataDir(config.dataDir);
   // Temporal's Runtime owns SIGINT/SIGTERM: it shuts the worker down, then we close the rest.
   const { sdkMetricsUrl } = await installRuntime(config);
 
@@ -128,7 +128,10 @@ async function main(): Promise<void> {
     const worker = await createTranscriptionWorker({ config, store, metrics });
     const api = await createApi({ config, store }, createNestLogger(config));
     cleanups.push(() => api.close());
-    await api.listen(config.api.port, '0.0.0.0').catch((error: unknown) => {
+    // Loopback, like the dev server, its Web UI and the simulator: the local default is for this
+    // machine, and its GET endpoints (file paths, errors) need no token. The image's API
+    // (npm run api) listens on every interface.
+    await api.listen(config.api.port, '127.0.0.1').catch((error: unknown) => {
       throw portError(error, config.api.port, 'PORT');
     });
 
@@ -154,9 +157,10 @@ async function main(): Promise<void> {
 }
 
 /**
- * The dev server under DATA_DIR: the one an earlier npm start left running (killed, or failed to
- * start) is adopted and stopped on exit like our own; another server at TEMPORAL_ADDRESS is used
- * and left alone; otherwise one is started.
+ * The dev server under DATA_DIR: refused while the npm start that owns DATA_DIR runs, whatever
+ * address either uses; the one an earlier npm start left running (killed, or failed to start) is
+ * adopted and stopped on exit like our own; another server at TEMPORAL_ADDRESS is used and left
+ * alone; otherwise one is started.
  */
 async function startOrAdoptDevServer(config: AppConfig): Promise<DevServer | undefined> {
   const files = {
@@ -164,18 +168,26 @@ async function startOrAdoptDevServer(config: AppConfig): Promise<DevServer | und
     logFile: path.join(config.dataDir, 'temporal-server.log'),
     pidFile: path.join(config.dataDir, 'temporal-dev-server.pid'),
   };
+  const leftover = DevServer.adopt(files);
   if (await isReachable(config.temporal.address)) {
-    const adopted = DevServer.adopt(files);
-    if (adopted) {
+    if (leftover) {
       logger.log(
-        `Using the Temporal dev server an earlier npm start left running (pid ${adopted.pid}, ${files.dbFile}); it stops with this one`,
+        `Using the Temporal dev server an earlier npm start left running (pid ${leftover.pid}, ${files.dbFile}); it stops with this one`,
       );
-      return adopted;
+      return leftover;
     }
     logger.log(
       `Using the Temporal server already running at ${config.temporal.address} (not started here, so left running on exit)`,
     );
     return undefined;
+  }
+  if (leftover) {
+    // It answers elsewhere (another TEMPORAL_ADDRESS) or not at all: two servers on one SQLite
+    // file would corrupt each other's state.
+    logger.log(
+      `Stopping the Temporal dev server an earlier npm start left running (pid ${leftover.pid}): it does not answer at ${config.temporal.address}, and ${files.dbFile} takes one server at a time`,
+    );
+    await leftover.stop();
   }
   const cli = locateTemporalCli();
   logger.log(`Starting the Temporal dev server from ${cli.path} (found via ${cli.source})`);

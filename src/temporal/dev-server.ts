@@ -59,7 +59,17 @@ export class DevServer {
       { stdio: ['ignore', log, log], detached: true },
     );
     fs.closeSync(log);
-    const server = new DevServer(child.pid!, options.pidFile, options.logFile);
+    const pid = child.pid;
+    if (pid === undefined) {
+      const error = await new Promise<Error>((resolve) => child.once('error', resolve));
+      throw new Error(
+        `Temporal dev server could not be run (${options.cliPath}): ${error.message}`,
+      );
+    }
+    // Written at once, not when the server answers: DATA_DIR is claimed from now on, and a
+    // server whose npm start is killed while it starts is still found by the next one.
+    writePidFile(options.pidFile, pid, options.dbFile);
+    const server = new DevServer(pid, options.pidFile, options.logFile);
     let exit: string | undefined;
     child.once('exit', (code, signal) => {
       exit = `exited with ${signal ?? `code ${code}`}`;
@@ -68,14 +78,13 @@ export class DevServer {
     const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
     for (;;) {
       if (exit) {
+        fs.rmSync(options.pidFile, { force: true });
         throw new Error(startFailure(options, exit, readFrom(options.logFile, logOffset)));
       }
-      if (await isReachable(options.address)) {
-        writePidFile(options.pidFile, child.pid!, options.dbFile);
-        return server;
-      }
+      if (await isReachable(options.address)) return server;
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
+        fs.rmSync(options.pidFile, { force: true });
         throw new Error(
           `Temporal dev server did not answer on ${options.address} within the start timeout; see ${options.logFile}`,
         );
@@ -86,31 +95,28 @@ export class DevServer {
 
   /**
    * The dev server an earlier `npm start` left running on this database (it was killed, or its
-   * start failed), if its pid file names a live process; else undefined.
+   * start failed), if its pid file names a live process; else undefined. Throws when the npm
+   * start that owns DATA_DIR still runs, whatever TEMPORAL_ADDRESS either uses: a second server
+   * on the same SQLite file and demo store, or taking its server over, would break that one.
    */
   static adopt(options: Pick<DevServerOptions, 'pidFile' | 'dbFile' | 'logFile'>) {
-    let pid: number;
-    let owner: number;
-    try {
-      const [pidLine, dbLine, ownerLine] = fs.readFileSync(options.pidFile, 'utf8').split('\n');
-      pid = Number(pidLine);
-      owner = Number(ownerLine);
-      if (!Number.isInteger(pid) || pid <= 0 || dbLine !== options.dbFile) return undefined;
-    } catch {
-      return undefined;
-    }
-    const commandLine = commandLineOf(pid);
-    if (!isAlive(pid) || (commandLine !== undefined && !commandLine.includes(options.dbFile))) {
-      return undefined;
-    }
-    // Its npm start still runs: taking the server over would stop it under that one's feet.
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+    const recorded = readPidFile(options.pidFile);
+    // A pid file copied along with its folder belongs to the original folder, not to this one.
+    if (!recorded || !sameFile(recorded.dbFile, options.dbFile)) return undefined;
+    if (isOtherNpmStart(recorded.owner)) {
       throw new Error(
-        `another npm start (pid ${owner}) is running with this data folder (${path.dirname(options.dbFile)}) and its Temporal dev server (pid ${pid}). Stop it first (Ctrl-C in its terminal, or kill ${owner}), or give this one its own DATA_DIR and ports.`,
+        `DATA_DIR ${path.dirname(options.dbFile)} is in use by another npm start (pid ${recorded.owner}; its Temporal dev server is pid ${recorded.pid}). Stop that one first (Ctrl-C in its terminal, or kill ${recorded.owner}), or give this one another DATA_DIR (and its own ports).`,
       );
     }
-    writePidFile(options.pidFile, pid, options.dbFile);
-    const server = new DevServer(pid, options.pidFile, options.logFile);
+    const commandLine = commandLineOf(recorded.pid);
+    if (
+      !isAlive(recorded.pid) ||
+      (commandLine !== undefined && !commandLine.includes(recorded.dbFile))
+    ) {
+      return undefined;
+    }
+    writePidFile(options.pidFile, recorded.pid, recorded.dbFile);
+    const server = new DevServer(recorded.pid, options.pidFile, options.logFile);
     server.watchPid();
     return server;
   }
@@ -158,6 +164,42 @@ export class DevServer {
 /** The server's pid, its database, and the npm start that owns it (this process). */
 function writePidFile(pidFile: string, pid: number, dbFile: string): void {
   fs.writeFileSync(pidFile, `${pid}\n${dbFile}\n${process.pid}\n`);
+}
+
+function readPidFile(pidFile: string): { pid: number; dbFile: string; owner: number } | undefined {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(pidFile, 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const [pidLine, dbFile, ownerLine] = lines;
+  const pid = Number(pidLine);
+  if (!Number.isInteger(pid) || pid <= 0 || !dbFile) return undefined;
+  return { pid, dbFile, owner: Number(ownerLine) };
+}
+
+/** Same path, or the same file reached through a symlinked folder. */
+function sameFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return (
+      path.basename(a) === path.basename(b) &&
+      fs.realpathSync(path.dirname(a)) === fs.realpathSync(path.dirname(b))
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether pid is a live npm start other than this one. A pid file that outlived a reboot may
+ * name a pid since given to another program: where /proc tells, only a node process counts.
+ */
+function isOtherNpmStart(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return false;
+  const program = argumentsOf(pid)?.[0];
+  return !program || /node/i.test(path.basename(program));
 }
 
 /** True when a Temporal frontend answers at this address. */
@@ -221,10 +263,15 @@ function isAlive(pid: number): boolean {
 /** The process's command line; undefined where there is no /proc (macOS): then the pid file
  * and a live process are all there is to go on. */
 function commandLineOf(pid: number): string | undefined {
+  return argumentsOf(pid)?.join(' ');
+}
+
+/** Its argv ([] when unreadable); undefined where there is no /proc. */
+function argumentsOf(pid: number): string[] | undefined {
   if (!fs.existsSync('/proc/self')) return undefined;
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   } catch {
-    return '';
+    return [];
   }
 }

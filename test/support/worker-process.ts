@@ -27,7 +27,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
  * and requires the entry point. Runs as `node -e`; kept in one string so the child needs no
  * build step and no extra dependency.
  */
-const LOADER = `
+export const LOADER = `
 const fs = require('node:fs');
 const ts = require('typescript');
 const compilerOptions = {
