@@ -82,3 +82,27 @@ test('a start-up failure is one JSON line where logs are JSON, a readable line o
     printed.mockRestore();
   }
 });
+
+test('readable lines: no task token, and an expected failure without its stack', () => {
+  const written: string[] = [];
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    const temporal = createTemporalLogger({ logLevel: 'info', logFormat: 'pretty' });
+    const failure = new Error('files/d/2026-12-01/00-00/audio.wav is in error_files');
+    failure.name = 'TranscriberFileError';
+    temporal.warn('Activity failed', { taskToken: 'c2VjcmV0', error: failure, attempt: 2 });
+    temporal.error('Worker crashed', { error: new Error('boom') });
+  } finally {
+    spy.mockRestore();
+  }
+  expect(written[0]).toMatch(
+    /^\S+Z \[WARN\] Activity failed \{ error: 'TranscriberFileError: files\/d\/2026-12-01\/00-00\/audio\.wav is in error_files', attempt: 2 \}\n$/,
+  );
+  expect(written[0]).not.toContain('c2VjcmV0');
+  // An ERROR keeps its stack.
+  expect(written[1]).toContain('[ERROR] Worker crashed');
+  expect(written[1]).toContain('at ');
+});

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { ConsoleLogger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import {
   DefaultLogger,
@@ -95,6 +96,28 @@ function writeJson(entry: LogEntry): void {
   );
 }
 
+/**
+ * The readable line: time, level, message, then the fields. No task token, and for anything
+ * below ERROR an error is its name and message only: an activity's expected failure (a file in
+ * error_files, say) would otherwise print a stack of SDK frames on every attempt.
+ */
+function writePretty(entry: LogEntry): void {
+  const fields = Object.fromEntries(
+    Object.entries(entry.meta ?? {})
+      .filter(([key]) => key !== 'taskToken')
+      .map(([key, value]) => [
+        key,
+        value instanceof Error && entry.level !== 'ERROR'
+          ? `${value.name}: ${value.message}`
+          : value,
+      ]),
+  );
+  const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  const rest =
+    Object.keys(fields).length > 0 ? ` ${inspect(fields, { breakLength: Infinity })}` : '';
+  process.stderr.write(`${time} [${entry.level}] ${entry.message}${rest}\n`);
+}
+
 /** Temporal's Runtime logger (worker, activities, workflows), in the same format as Nest's. */
 export function createTemporalLogger(
   config: Pick<AppConfig, 'logLevel' | 'logFormat'>,
@@ -102,5 +125,5 @@ export function createTemporalLogger(
   const level = TEMPORAL_LEVELS[config.logLevel];
   return config.logFormat === 'json'
     ? new DefaultLogger(level, writeJson)
-    : new DefaultLogger(level);
+    : new DefaultLogger(level, writePretty);
 }
