@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { adminPageDir } from './admin-page/admin-page-assets';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { refuseNonJsonBodies } from './common/json-only-bodies';
-import { JSON_BODY_LIMIT, translateBodyErrors } from './common/request-body-error';
+import { JSON_BODY_LIMIT, translateBodyErrors, verifyUtf8 } from './common/request-body-error';
 
 /** Builds the Nest app with its /api routes, OpenAPI docs and admin page, not yet listening. */
 export async function createApi(
@@ -31,7 +31,7 @@ export async function createApi(
   app.use(refuseNonJsonBodies);
   // Registered here, not by Nest at init, so that translateBodyErrors sits right behind it and
   // a body too large, not JSON or not decodable gets a 4xx that says what to send.
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, verify: verifyUtf8 });
   app.use(translateBodyErrors);
   // The /api prefix comes from AppModule's routes (RouterModule), not a global prefix: /metrics
   // stays outside it, and the route log says so.

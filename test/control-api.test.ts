@@ -364,6 +364,12 @@ describe('request validation', () => {
       'note must not contain control characters or text-direction overrides',
     ],
     ['post', '/api/schedule/pause', { note: 'a\u0007b' }, 'note must not contain control'],
+    ['post', '/api/schedule/pause', { note: 'a\u0085b' }, 'note must not contain control'],
+    ['post', '/api/schedule/pause', { note: 'a\u2028b' }, 'note must not contain control'],
+    ['post', '/api/schedule/pause', { note: '\u200b\ufeff' }, 'note must not be blank'],
+    ['post', '/api/schedule/pause', { note: '\ud800' }, 'note holds a lone UTF-16 surrogate'],
+    ['post', '/api/schedule/resume', { note: 'ok \udfff' }, 'note holds a lone UTF-16 surrogate'],
+    ['patch', '/api/schedule', { cron: '0 */3 * * \ud800' }, 'cron holds a lone UTF-16 surrogate'],
     [
       'post',
       '/api/schedule/backfill',
@@ -506,6 +512,17 @@ describe('request validation', () => {
         .expect(400);
       expect(malformed.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(malformed.body.message).toContain('The request body is not valid JSON');
+
+      // Bytes that are not UTF-8 would be read as U+FFFD: refused, not stored altered.
+      const notUtf8 = await http()
+        .post(path)
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        // As bytes: supertest would otherwise write a Buffer as JSON of its own.
+        .serialize((bytes: Buffer) => bytes as unknown as string)
+        .send(Buffer.from([...Buffer.from('{"note":"'), 0xff, 0xfe, ...Buffer.from('"}')]))
+        .expect(400);
+      expect(notUtf8.body.message).toContain('The request body is not valid UTF-8');
 
       // Valid JSON, but not an object: said as such, not as a syntax error.
       for (const scalar of ['null', '"text"', '5']) {
@@ -735,7 +752,7 @@ describe('backfill', () => {
     ],
     [
       { start: '2000-01-01T00:00:00+09:00', end: '2026-12-01T00:00:00+09:00' },
-      'The range holds more than 1000 slots, more than the allowed 4 (BACKFILL_MAX_SLOTS)',
+      'The range holds at least 1001 slots, more than the allowed 4 (BACKFILL_MAX_SLOTS)',
     ],
     [
       { start: '2026-11-30T00:00:00+09:00', end: '2026-11-30T12:00:00+09:00' },
@@ -976,6 +993,28 @@ describe('failed files and re-runs', () => {
     const next = await http().post('/api/schedule/trigger').set(auth).expect(200);
     await waitForWorkflow(next.body.workflowId);
     expect(await store.getStatus(path)).toBe('completed');
+  });
+
+  test('retry-failed counts toward its limit only rows still failed, not ones already back in the queue', async () => {
+    const stillFailed = await addFailedFile('d-1a1a1a1a');
+    const requeuedBefore = await addFailedFile('d-2b2b2b2b');
+    await waitFor(async () => {
+      const { body } = await http().get('/api/files/failed?limit=200').expect(200);
+      const paths = body.map((file: { filePath: string }) => file.filePath);
+      return paths.includes(stillFailed) && paths.includes(requeuedBefore) ? true : undefined;
+    }, 'both failed files to be listed');
+    // The newer one is back in the queue and a dispatch has it, its new run not started yet.
+    await store.setStatus(requeuedBefore, 'processing');
+    const { body } = await http()
+      .post('/api/files/retry-failed')
+      .set(auth)
+      .send({ limit: 1 })
+      .expect(200);
+    expect(body).toMatchObject({ requeued: 1, filePaths: [stillFailed] });
+    expect(body.skipped).toEqual([
+      expect.objectContaining({ filePath: requeuedBefore, status: 'processing' }),
+    ]);
+    if (body.dispatch?.workflowId) await waitForWorkflow(body.dispatch.workflowId);
   });
 
   test('a file whose row is completed by now is no longer listed (its retry would be a 409)', async () => {

@@ -13,16 +13,34 @@ const SILENTLY_DROPPED_KEYS = ['__proto__', 'constructor', 'prototype'];
  */
 export const MAX_BODY_DEPTH = 10;
 
-/** Whether `value` nests objects or arrays deeper than `limit` levels (iterative: no stack). */
-function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<{ item: unknown; depth: number }> = [{ item: value, depth: 0 }];
+/** A UTF-16 surrogate without its pair: JSON's "\\ud800" escape makes one; Temporal refuses it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * What is wrong with a body's shape before any field rule: nesting deeper than `limit` levels,
+ * or a string (value or key) that is not valid Unicode. Iterative: a deep body has no stack.
+ */
+function bodyShapeProblem(value: unknown, limit: number): string | undefined {
+  const stack: Array<{ item: unknown; depth: number; key: string }> = [
+    { item: value, depth: 0, key: '' },
+  ];
   while (stack.length > 0) {
-    const { item, depth } = stack.pop()!;
+    const { item, depth, key } = stack.pop()!;
+    if (typeof item === 'string' && LONE_SURROGATE.test(item)) {
+      return `${key ? `${key} holds` : 'The request body holds'} a lone UTF-16 surrogate (an unpaired \\ud800–\\udfff escape): send valid Unicode text`;
+    }
     if (typeof item !== 'object' || item === null) continue;
-    if (depth >= limit) return true;
-    for (const child of Object.values(item)) stack.push({ item: child, depth: depth + 1 });
+    if (depth >= limit) {
+      return `The request body nests objects or arrays more than ${limit} levels deep; send a flat JSON object with the fields documented at /api/docs`;
+    }
+    for (const [childKey, child] of Object.entries(item)) {
+      if (LONE_SURROGATE.test(childKey)) {
+        return 'A field name in the request body holds a lone UTF-16 surrogate: send valid Unicode text';
+      }
+      stack.push({ item: child, depth: depth + 1, key: Array.isArray(item) ? key : childKey });
+    }
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -46,12 +64,8 @@ export class ApiValidationPipe extends ValidationPipe {
         'The request body must be a JSON object with the fields documented at /api/docs, not an array',
       );
     }
-    if (metadata.type === 'body' && nestedDeeperThan(value, MAX_BODY_DEPTH)) {
-      throw new BadRequestException(
-        `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep; ` +
-          'send a flat JSON object with the fields documented at /api/docs',
-      );
-    }
+    const problem = metadata.type === 'body' ? bodyShapeProblem(value, MAX_BODY_DEPTH) : undefined;
+    if (problem) throw new BadRequestException(problem);
     if (this.toValidate(metadata) && typeof value === 'object' && value !== null) {
       const dropped = SILENTLY_DROPPED_KEYS.filter((key) => Object.hasOwn(value, key));
       if (dropped.length > 0) {

@@ -5,6 +5,20 @@ import type { NextFunction, Request, Response } from 'express';
 /** The JSON body limit (body-parser's default, stated): every body here is a few fields. */
 export const JSON_BODY_LIMIT = '100kb';
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * body-parser's `verify` hook: a body that is not valid UTF-8 is refused. The parser would
+ * decode the bad bytes as U+FFFD and store a note that is not what was sent.
+ */
+export function verifyUtf8(_request: unknown, _response: unknown, body: Buffer): void {
+  try {
+    strictUtf8.decode(body);
+  } catch {
+    throw Object.assign(new Error('the request body is not valid UTF-8'), { status: 400 });
+  }
+}
+
 /**
  * The fields http-errors puts on the errors body-parser passes on. `type` is missing when
  * body-parser wraps a stream's own error, e.g. zlib's "incorrect header check".
@@ -81,6 +95,11 @@ export function requestBodyError(
         status: HttpStatus.BAD_REQUEST,
         message:
           'The request body is not as long as its Content-Length header says; send it again with the right Content-Length',
+      };
+    case 'entity.verify.failed':
+      return {
+        status: HttpStatus.BAD_REQUEST,
+        message: `The request body is not valid UTF-8; ${SEND_JSON}, encoded in UTF-8`,
       };
     case 'request.aborted':
       return {

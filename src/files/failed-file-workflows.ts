@@ -72,9 +72,15 @@ export async function listFailedFiles(
   context: FailedFilesContext,
   limit: number,
   bounds: FailedFilesBounds = failedFilesBounds(limit),
+  /**
+   * Which files count toward `limit`; the others are listed too, without counting. A re-queue
+   * of N files counts only rows still `failed`, not those already back in the queue.
+   */
+  counts: (file: FailedFileView) => boolean = () => true,
 ): Promise<FailedFileView[]> {
   const seen = new Set<string>();
   const failed: FailedFileView[] = [];
+  let counted = 0;
   let batch: WorkflowExecutionInfo[] = [];
   const checkBatch = async (): Promise<void> => {
     const views = await settleAll(
@@ -84,7 +90,11 @@ export async function listFailedFiles(
       }),
     );
     batch = [];
-    for (const view of views) if (view && failed.length < limit) failed.push(view);
+    for (const view of views) {
+      if (!view || counted >= limit) continue;
+      failed.push(view);
+      if (counts(view)) counted += 1;
+    }
   };
   let examined = 0;
   for await (const execution of context.client.workflow.list({
@@ -98,7 +108,7 @@ export async function listFailedFiles(
     batch.push(execution);
     if (batch.length >= CHECK_CONCURRENCY) {
       await checkBatch();
-      if (failed.length >= limit) return failed;
+      if (counted >= limit) return failed;
     }
   }
   await checkBatch();

@@ -49,9 +49,17 @@ export class FailedFilesRequeue {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Puts at most `limit` failed files (newest failures first) back to pending, then triggers. */
+  /**
+   * Puts at most `limit` failed files (newest failures first) back to pending, then triggers.
+   * Only rows still `failed` count toward the limit: listed files already back in the queue are
+   * reported as skipped, and must not crowd out the failed ones.
+   */
   async requeue(limit: number): Promise<RetryFailedResult> {
-    const paths = (await this.files.list(limit)).map((file) => file.filePath);
+    const listed = await this.files.list(
+      limit,
+      (file) => file.rowStatus === TranscriptionStatus.Failed,
+    );
+    const paths = listed.map((file) => file.filePath);
     // Conditional: a row re-run or completed since the listing keeps its status.
     const requeued = await this.store.moveStatus(
       paths,

@@ -21,7 +21,7 @@ import {
 } from '../temporal/search-attributes';
 import { LiveTimezone } from '../schedule/live-timezone.service';
 import { workflowUiLink } from '../temporal/web-ui-link';
-import { listFailedFiles, type FailedFileView } from './failed-file-workflows';
+import { failedFilesBounds, listFailedFiles, type FailedFileView } from './failed-file-workflows';
 import { parseFilePath, transcribeWorkflowId } from './file-path';
 import type { FileStore } from './file-store';
 import { TRANSCRIPTION_STATUSES, TranscriptionStatus } from './transcription-status';
@@ -44,7 +44,8 @@ export class FailedFilesService {
     @Optional() private readonly timezone?: LiveTimezone,
   ) {}
 
-  async list(limit: number): Promise<FailedFileView[]> {
+  /** At most `limit` files for which `counts` holds (default: all), and any others seen. */
+  async list(limit: number, counts?: (file: FailedFileView) => boolean): Promise<FailedFileView[]> {
     return listFailedFiles(
       {
         client: this.client,
@@ -54,6 +55,8 @@ export class FailedFilesService {
         timezone: (await this.timezone?.get()) ?? this.config.schedule.timezone,
       },
       limit,
+      failedFilesBounds(limit),
+      counts,
     );
   }
 

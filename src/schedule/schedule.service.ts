@@ -218,7 +218,7 @@ export class ScheduleService {
   private async slotCount(times: Date[], end: Date): Promise<string> {
     const last = times[times.length - 1];
     const beyond = last ? await this.matchingTimes({ start: last, end }) : [];
-    return beyond.length > 0 ? `more than ${times.length} slots` : `${times.length} slots`;
+    return beyond.length > 0 ? `at least ${times.length + 1} slots` : `${times.length} slots`;
   }
 
   /**
