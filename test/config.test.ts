@@ -32,6 +32,15 @@ test('no Supabase settings: demo mode with the simulator, the product defaults',
   expect(config.api.port).toBe(3000);
 });
 
+test('the Web UI links follow TEMPORAL_UI_PORT unless TEMPORAL_UI_URL says where the UI is', () => {
+  expect(loadConfig({}).temporal.uiUrl).toBe('http://localhost:8233');
+  expect(loadConfig({ TEMPORAL_UI_PORT: '8300' }).temporal.uiUrl).toBe('http://localhost:8300');
+  expect(
+    loadConfig({ TEMPORAL_UI_PORT: '8300', TEMPORAL_UI_URL: 'https://temporal.example/' }).temporal
+      .uiUrl,
+  ).toBe('https://temporal.example');
+});
+
 test('demo mode with TRANSCRIBER_URL talks to that transcriber and leaves the simulator off', () => {
   const config = loadConfig({ TRANSCRIBER_URL: 'http://host.docker.internal:8001/' });
   expect(config.demoMode).toBe(true);

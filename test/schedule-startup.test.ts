@@ -8,6 +8,7 @@ import { ConfigError } from '../src/config/load-config';
 import {
   describeUpsert,
   updateScheduleSpec,
+  UpsertOutcome,
   upsertTranscriptionSchedule,
   type ScheduleSettings,
 } from '../src/temporal/transcription-schedule';
@@ -67,3 +68,33 @@ test.each([
     expect(problem).toContain('Fix SCHEDULE_CRON');
   },
 );
+
+test('a SCHEDULE_CRON that never fires is refused at start-up; the schedule is left as it was', async () => {
+  const neverFires = { cron: '0 0 31 2 *' };
+  // No schedule yet: none is left behind.
+  const fresh = settings('never-fires-new', neverFires);
+  const createError: unknown = await upsertTranscriptionSchedule(client, fresh).catch(
+    (e: unknown) => e,
+  );
+  expect(createError).toBeInstanceOf(ConfigError);
+  expect((createError as ConfigError).problems[0]).toContain(
+    'SCHEDULE_CRON "0 0 31 2 *" never fires in SCHEDULE_TIMEZONE "Asia/Tokyo"',
+  );
+  await expect(client.schedule.getHandle(fresh.id).describe()).rejects.toThrow(/not found/i);
+
+  // An existing schedule keeps its cron, its next runs and its memo.
+  const existing = settings('never-fires-existing');
+  await upsertTranscriptionSchedule(client, existing);
+  const updateError: unknown = await upsertTranscriptionSchedule(client, {
+    ...existing,
+    ...neverFires,
+  }).catch((e: unknown) => e);
+  expect(updateError).toBeInstanceOf(ConfigError);
+  expect(await describeUpsert(client, existing, UpsertOutcome.Unchanged)).toBe(
+    'Schedule never-fires-existing unchanged: cron "0 */3 * * *" in Asia/Tokyo',
+  );
+  const after = await client.schedule.getHandle(existing.id).describe();
+  expect(after.info.nextActionTimes.length).toBeGreaterThan(0);
+  // The next start with the old SCHEDULE_CRON finds nothing to change.
+  expect(await upsertTranscriptionSchedule(client, existing)).toBe(UpsertOutcome.Unchanged);
+});

@@ -140,7 +140,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       address: vars.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
       namespace: vars.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue: vars.TEMPORAL_TASK_QUEUE ?? 'transcription',
-      uiUrl: (vars.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, ''),
+      // Unset: the UI of the dev server npm start runs, on TEMPORAL_UI_PORT.
+      uiUrl: (vars.TEMPORAL_UI_URL ?? `http://localhost:${vars.TEMPORAL_UI_PORT ?? 8233}`).replace(
+        /\/+$/,
+        '',
+      ),
       cliPath: vars.TEMPORAL_CLI_PATH,
       uiPort: vars.TEMPORAL_UI_PORT ?? 8233,
     },

@@ -3,6 +3,7 @@ import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type Client,
+  type ScheduleHandle,
   type ScheduleDescription,
   type ScheduleOptionsStartWorkflowAction,
 } from '@temporalio/client';
@@ -105,6 +106,10 @@ export async function upsertTranscriptionSchedule(
           state: { note: 'Created at start-up from SCHEDULE_CRON and SCHEDULE_TIMEZONE' },
         }),
       );
+      if (await neverFires(handle)) {
+        await handle.delete();
+        throw neverFiresError(settings);
+      }
       return UpsertOutcome.Created;
     } catch (createError) {
       // The worker and the API may start together; the other one created it first.
@@ -131,10 +136,11 @@ export async function upsertTranscriptionSchedule(
         configuredCron: settings.cron,
         configuredTimezone: settings.timezone,
       };
+  let before: Parameters<Parameters<typeof handle.update>[0]>[0] | undefined;
   await refusedSpecAsConfigError(
     settings,
     handle.update((previous) => ({
-      ...previous,
+      ...(before = previous),
       spec: { cronExpressions: [live.cron], timezone: live.timezone },
       action: dispatchAction(settings, live),
       policies: {
@@ -144,7 +150,23 @@ export async function upsertTranscriptionSchedule(
       },
     })),
   );
+  if (configChanged && before && (await neverFires(handle))) {
+    const restore = before;
+    await handle.update(() => restore);
+    throw neverFiresError(settings);
+  }
   return UpsertOutcome.Updated;
+}
+
+/** Temporal takes a cron that never matches ("0 0 31 2 *") and names no next run for it. */
+async function neverFires(handle: ScheduleHandle): Promise<boolean> {
+  return (await handle.describe()).info.nextActionTimes.length === 0;
+}
+
+function neverFiresError(settings: ScheduleSettings): ConfigError {
+  return new ConfigError([
+    `SCHEDULE_CRON "${settings.cron}" never fires in SCHEDULE_TIMEZONE "${settings.timezone}" (Temporal finds no next run), so nothing would ever be transcribed. Fix SCHEDULE_CRON to match a real date and time, e.g. "0 */3 * * *"; the schedule was left as it was`,
+  ]);
 }
 
 /**
