@@ -23,7 +23,7 @@ import { DEMO_NOTICE } from './mode-info';
 import { logPreflight } from './preflight/log-preflight';
 import { reportStartupError } from './startup-error';
 import { DevServer, isReachable } from './temporal/dev-server';
-import { createTranscriptionWorker } from './temporal/create-worker';
+import { announceShutdown, createTranscriptionWorker } from './temporal/create-worker';
 import { installRuntime } from './temporal/install-runtime';
 import { prepareNamespace } from './temporal/prepare-namespace';
 import { locateTemporalCli } from './temporal/temporal-binaries';
@@ -38,9 +38,14 @@ async function main(): Promise<void> {
   const { sdkMetricsUrl } = await installRuntime(config);
 
   // Whatever has been started is stopped again, in reverse order, also when the start fails.
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanups: Array<{ what: string; step: () => Promise<void> | void }> = [];
   const cleanUp = async (): Promise<void> => {
-    for (const step of cleanups.reverse()) {
+    cleanups.reverse();
+    // Names only what was started: a start refused early has nothing to shut down.
+    if (cleanups.length > 0) {
+      logger.log(`Shutting down: ${cleanups.map((cleanup) => cleanup.what).join(', ')}`);
+    }
+    for (const { step } of cleanups) {
       try {
         await step();
       } catch (error) {
@@ -51,10 +56,10 @@ async function main(): Promise<void> {
 
   try {
     const devServer = await startOrAdoptDevServer(config);
-    if (devServer) cleanups.push(() => devServer.stop());
+    if (devServer) cleanups.push({ what: 'Temporal dev server', step: () => devServer.stop() });
 
     const connection = await Connection.connect({ address: config.temporal.address });
-    cleanups.push(() => connection.close());
+    cleanups.push({ what: 'Temporal connection', step: () => connection.close() });
     const client = new Client({ connection, namespace: config.temporal.namespace });
     await prepareNamespace(connection, client, config, logger);
 
@@ -63,7 +68,7 @@ async function main(): Promise<void> {
       const localStore = new LocalFileStore({
         persistPath: path.join(config.dataDir, 'demo-store.json'),
       });
-      cleanups.push(() => localStore.flush());
+      cleanups.push({ what: 'demo store', step: () => localStore.flush() });
       const seeded = await seedDemoStore(localStore);
       store = localStore;
       logger.warn(DEMO_NOTICE);
@@ -79,7 +84,7 @@ async function main(): Promise<void> {
             : undefined,
           logger: new Logger('simulator'),
         });
-        cleanups.push(() => simulator.stop());
+        cleanups.push({ what: 'simulator', step: () => simulator.stop() });
         // SIMULATOR_PORT=0 picks a free port: the worker must call the one it got.
         config = { ...config, transcriber: { ...config.transcriber, url: simulator.url } };
         transcriberLine =
@@ -118,7 +123,7 @@ async function main(): Promise<void> {
       }).catch((error: unknown) => {
         throw portError(error, config.metrics.workerPort, 'WORKER_METRICS_PORT (0 turns it off)');
       });
-      cleanups.push(() => void metricsServer.server.close());
+      cleanups.push({ what: 'metrics', step: () => void metricsServer.server.close() });
       // One process here: the API's /metrics includes this worker's metrics.
       config = {
         ...config,
@@ -126,8 +131,9 @@ async function main(): Promise<void> {
       };
     }
     const worker = await createTranscriptionWorker({ config, store, metrics });
+    announceShutdown(worker, config, logger);
     const api = await createApi({ config, store }, createNestLogger(config));
-    cleanups.push(() => api.close());
+    cleanups.push({ what: 'API', step: () => api.close() });
     // Loopback, like the dev server, its Web UI and the simulator: the local default is for this
     // machine, and its GET endpoints (file paths, errors) need no token. The image's API
     // (npm run api) listens on every interface.
@@ -151,7 +157,6 @@ async function main(): Promise<void> {
     });
     await worker.run();
   } finally {
-    logger.log('Shutting down: API, simulator, store, Temporal dev server');
     await cleanUp();
   }
 }

@@ -9,7 +9,7 @@ import { startWorkerMetricsServer } from './metrics/metrics-server';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { logPreflight } from './preflight/log-preflight';
 import { reportStartupError } from './startup-error';
-import { createTranscriptionWorker } from './temporal/create-worker';
+import { announceShutdown, createTranscriptionWorker } from './temporal/create-worker';
 import { installRuntime } from './temporal/install-runtime';
 import { prepareNamespace } from './temporal/prepare-namespace';
 
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     store: new SupabaseFileStore(config.supabase!),
     metrics,
   });
+  announceShutdown(worker, config, logger);
   logger.log(
     `Worker on task queue ${config.temporal.taskQueue} at ${config.temporal.address}; transcriber ${config.transcriber.url}` +
       (metricsServer ? `; metrics on :${config.metrics.workerPort}/metrics` : ''),

@@ -260,6 +260,10 @@ describe('case 11: SIGTERM to the worker process (graceful shutdown, grace time 
       requests: simulator.stats.requests,
     });
     expect(run.exit).toEqual({ code: 0, signal: null });
+    // The wait is said, not silent.
+    expect(run.output).toContain(
+      'SIGTERM: waiting up to 10 s for 1 activity in flight to finish (the heartbeat timeout)',
+    );
     expect(run.statusAtExit).toBe('completed');
     expect(run.pendingAtExit).toHaveLength(0);
     expect(run.result).toMatchObject({ outcome: 'transcribed', attempt: 1 });
