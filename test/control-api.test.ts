@@ -107,6 +107,20 @@ async function addFailedFile(device: string): Promise<string> {
   return path;
 }
 
+/** One more failed run of a file that has failed before (the row is failed again after it). */
+async function addFailedRun(path: string, device: string): Promise<void> {
+  await store.setStatus(path, 'processing');
+  simulator.setFailPattern(new RegExp(device));
+  const handle = await temporal.env.client.workflow.start('transcribeFile', {
+    workflowId: transcribeWorkflowId(path),
+    taskQueue: config.temporal.taskQueue,
+    args: [{ filePath: path, settings: config.transcribeActivity }],
+  });
+  await waitForWorkflow(handle.workflowId);
+  simulator.setFailPattern(undefined);
+  expect(await store.getStatus(path)).toBe('failed');
+}
+
 /** An extra app on the same store and worker, with some config changed; closed by the caller. */
 async function startVariant(change: (base: AppConfig) => AppConfig): Promise<INestApplication> {
   const app = await createApi({ config: change(config), store }, false);
@@ -352,6 +366,20 @@ describe('PATCH /api/schedule', () => {
   });
 });
 
+describe('notes in any language', () => {
+  test('Japanese and emoji up to 1000 bytes are kept exactly as sent', async () => {
+    for (const note of ['あ'.repeat(333), '😀'.repeat(250), 'メンテナンス中 👨‍👩‍👧 until 15:00']) {
+      const { body } = await http()
+        .post('/api/schedule/pause')
+        .set(auth)
+        .send({ note })
+        .expect(200);
+      expect(body.note).toBe(note);
+    }
+    await http().post('/api/schedule/resume').set(auth).send({}).expect(200);
+  });
+});
+
 describe('request validation', () => {
   test.each([
     ['post', '/api/schedule/pause', { note: null }, 'note must be a string'],
@@ -367,6 +395,17 @@ describe('request validation', () => {
     ['post', '/api/schedule/pause', { note: 'a\u0085b' }, 'note must not contain control'],
     ['post', '/api/schedule/pause', { note: 'a\u2028b' }, 'note must not contain control'],
     ['post', '/api/schedule/pause', { note: '\u200b\ufeff' }, 'note must not be blank'],
+    ['post', '/api/schedule/pause', { note: '\u200e\u00ad\u0301' }, 'note must not be blank'],
+    ['post', '/api/schedule/pause', { note: '\u3164\u2800' }, 'note must not be blank'],
+    [
+      'post',
+      '/api/schedule/pause',
+      { note: 'あ'.repeat(334) },
+      'note must be at most 1000 bytes of UTF-8',
+    ],
+    ['patch', '/api/schedule', { cron: '0\u2028*/5 * * *' }, 'cron must be printable ASCII'],
+    ['patch', '/api/schedule', { cron: '0\t*/5 * * *' }, 'cron must be printable ASCII'],
+    ['patch', '/api/schedule', { cron: '0 */５ * * *' }, 'cron must be printable ASCII'],
     ['post', '/api/schedule/pause', { note: '\ud800' }, 'note holds a lone UTF-16 surrogate'],
     ['post', '/api/schedule/resume', { note: 'ok \udfff' }, 'note holds a lone UTF-16 surrogate'],
     ['patch', '/api/schedule', { cron: '0 */3 * * \ud800' }, 'cron holds a lone UTF-16 surrogate'],
@@ -1054,6 +1093,27 @@ describe('failed files and re-runs', () => {
     const two = await listFailedFiles(context, 200, { pageSize: 1, maxExamined: 2 });
     expect(two.map((file) => file.filePath).sort()).toEqual([...paths].sort());
     for (const path of paths) await store.setStatus(path, 'completed');
+  });
+
+  test("many failed runs of one file do not use up the listing's budget for the others", async () => {
+    const other = await addFailedFile('d-0f0f0f0f');
+    const repeated = await addFailedFile('d-1e1e1e1e');
+    // Five more failed runs of the same file, all newer than the other file's failure.
+    for (let run = 0; run < 5; run++) await addFailedRun(repeated, 'd-1e1e1e1e');
+    const context = {
+      client: temporal.env.client,
+      store,
+      namespace: config.temporal.namespace,
+      uiUrl: config.temporal.uiUrl,
+      timezone: config.schedule.timezone,
+    };
+    const listed = await waitFor(async () => {
+      const files = await listFailedFiles(context, 200, { pageSize: 2, maxExamined: 2 });
+      const paths = files.map((file) => file.filePath);
+      return paths.includes(other) && paths.includes(repeated) ? files : undefined;
+    }, 'the runs to be visible');
+    expect(listed.map((file) => file.filePath)).toEqual([repeated, other]);
+    for (const path of [other, repeated]) await store.setStatus(path, 'completed');
   });
 });
 

@@ -46,8 +46,13 @@ export interface FailedFilesContext {
 /** How much one listing may read: visibility pages, and the executions it looks at. */
 export interface FailedFilesBounds {
   pageSize: number;
-  /** Failed executions examined at most (each costs a describe and a store read). */
+  /** Distinct files examined at most (each costs a describe and a store read). */
   maxExamined: number;
+  /**
+   * Failed runs read from visibility at most, repeats of a file included: a file re-run and
+   * failed a hundred times must not use up the budget of the distinct files (default 20 pages).
+   */
+  maxScanned?: number;
 }
 
 const FAILED_FILES_QUERY =
@@ -97,13 +102,18 @@ export async function listFailedFiles(
     }
   };
   let examined = 0;
+  let scanned = 0;
+  const maxScanned = bounds.maxScanned ?? bounds.pageSize * 20;
   for await (const execution of context.client.workflow.list({
     query: FAILED_FILES_QUERY,
     pageSize: bounds.pageSize,
   })) {
+    if (scanned >= maxScanned) break;
+    scanned += 1;
+    // An older failed run of a file already seen: no check, and not counted as one.
+    if (seen.has(execution.workflowId)) continue;
     if (examined >= bounds.maxExamined) break;
     examined += 1;
-    if (seen.has(execution.workflowId)) continue;
     seen.add(execution.workflowId);
     batch.push(execution);
     if (batch.length >= CHECK_CONCURRENCY) {

@@ -28,6 +28,12 @@ export class UpdateScheduleDto {
   @Matches(/^\S+(\s+\S+){4}$/, {
     message: 'cron must have five fields (minute hour day month weekday), e.g. "0 */3 * * *"',
   })
+  // Temporal reads U+2028, a tab or an ideographic space as a separator, and a full-width digit
+  // as a bad field blamed on the zone too: only printable ASCII, fields between plain spaces.
+  @Matches(/^[\x20-\x7e]*$/, {
+    message:
+      'cron must be printable ASCII with plain spaces between the fields (no tabs, full-width digits or other spaces), e.g. "0 */3 * * *"',
+  })
   @IsString({ message: 'cron must be a string such as "0 */3 * * *"' })
   cron?: string;
 
