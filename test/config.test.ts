@@ -1,11 +1,12 @@
 /** loadConfig: the environment, validated at start, with messages that say what to fix. */
 import { ConfigError, loadConfig } from '../src/config/load-config';
+import { testSecret } from './support/test-secret';
 
 const SUPABASE = {
   SUPABASE_URL: 'https://example.supabase.co',
-  SUPABASE_SERVICE_ROLE_KEY: 'service-role-key-0123456789abcdef',
+  SUPABASE_SERVICE_ROLE_KEY: testSecret('service-role-key'),
   TRANSCRIBER_URL: 'http://api-transcriber:8001',
-  API_TOKEN: 'api-token-0123456789',
+  API_TOKEN: testSecret('api-token'),
 };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {

@@ -28,8 +28,9 @@ import {
   testConfig,
   type TemporalHarness,
 } from './support/temporal-harness';
+import { testSecret } from './support/test-secret';
 
-const TOKEN = 'control-api-test-token-0123456789';
+const TOKEN = testSecret('control-api-test-token');
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const quiet = { log() {}, warn() {} };
 
@@ -1543,7 +1544,7 @@ describe('Supabase unreachable, failing or refusing the key', () => {
   });
 
   test('a refused key → 503 saying so, with SUPABASE_SERVICE_ROLE_KEY as the fix, never the key', async () => {
-    const wrongKey = 'not-the-service-role-key-0123456789abcdef';
+    const wrongKey = testSecret('not-the-service-role-key');
     await withSupabaseApi({ key: wrongKey }, (server) =>
       expect503(
         server,

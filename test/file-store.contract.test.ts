@@ -10,6 +10,7 @@ import type { TranscriptionStatus } from '../src/files/transcription-status';
 import { LocalFileStore, type LocalFileStoreInsertRow } from '../src/files/local-file-store';
 import { createServiceRoleClient, SupabaseFileStore } from '../src/files/supabase-file-store';
 import { PostgrestDouble } from './support/postgrest-double';
+import { testSecret } from './support/test-secret';
 
 /** A seed row: the product's columns plus the columns other pipelines own. */
 type SeedRow = Partial<Omit<AudioFileRow, 'file_path'>> & {
@@ -544,7 +545,7 @@ describe('SupabaseFileStore failures', () => {
   const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
   test('a wrong key gives a clear 401 error without the key', async () => {
-    const wrongKey = 'not-the-right-service-role-key-1234567890';
+    const wrongKey = testSecret('not-the-right-service-role-key');
     const store = new SupabaseFileStore({ url: db.url, serviceRoleKey: wrongKey });
     const error = await store.listPending({ limit: 1 }).then(
       () => undefined,

@@ -14,6 +14,7 @@ import {
 } from '../src/preflight/connectivity-checks';
 import { PostgrestDouble } from './support/postgrest-double';
 import { startTemporal, type TemporalHarness } from './support/temporal-harness';
+import { testSecret } from './support/test-secret';
 
 const quiet = { log() {}, warn() {} };
 
@@ -84,7 +85,7 @@ describe('supabase', () => {
   });
 
   test('a wrong key names the variable to fix, without echoing the key', async () => {
-    const result = await checkSupabase(supabase.url, 'wrong-key-0123456789abcdef');
+    const result = await checkSupabase(supabase.url, testSecret('wrong-key'));
     console.log(formatCheck(result));
     expect(result).toMatchObject({ status: 'fail', problem: 'HTTP 401' });
     expect(result.message).toContain('SUPABASE_SERVICE_ROLE_KEY');

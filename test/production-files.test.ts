@@ -228,7 +228,7 @@ describe('docker-compose.yml', () => {
 
   test('no service reaches another through host.docker.internal or localhost', () => {
     expect(composeText).not.toContain('host.docker.internal');
-    expect(read('.env.example')).not.toMatch(/^[A-Z_]+=.*host\.docker\.internal/m);
+    expect(read('.env.example')).not.toContain('host.docker.internal');
     for (const [name, service] of Object.entries(compose.services)) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
         expect({ name, key, value }).not.toEqual({

@@ -21,6 +21,9 @@ import {
   testConfig,
   type TemporalHarness,
 } from './support/temporal-harness';
+import { testSecret } from './support/test-secret';
+
+const TEST_TOKEN = testSecret('test-token');
 
 function filePath(device: string, slot: number): string {
   const hours = String(Math.floor(slot / 2)).padStart(2, '0');
@@ -88,7 +91,7 @@ describe('dispatch over the Supabase store (supabase-js over HTTP)', () => {
       SUPABASE_URL: supabase.url,
       SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey,
       TRANSCRIBER_URL: simulator.url,
-      API_TOKEN: 'test-token-0123456789',
+      API_TOKEN: TEST_TOKEN,
       BATCH_SIZE: '7',
       MAX_CONCURRENT_TRANSCRIPTIONS: '3',
     });
@@ -138,7 +141,7 @@ describe('dispatch over the Supabase store (supabase-js over HTTP)', () => {
       SUPABASE_URL: supabase.url,
       SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey,
       TRANSCRIBER_URL: simulator.url,
-      API_TOKEN: 'test-token-0123456789',
+      API_TOKEN: TEST_TOKEN,
       TRANSCRIBE_MAX_ATTEMPTS: '3',
     });
 
@@ -201,7 +204,7 @@ describe('dispatch over the Supabase store (supabase-js over HTTP)', () => {
       SUPABASE_URL: supabase.url,
       SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey,
       TRANSCRIBER_URL: simulator.url,
-      API_TOKEN: 'test-token-0123456789',
+      API_TOKEN: TEST_TOKEN,
       TRANSCRIBE_MAX_ATTEMPTS: '2',
     });
 

@@ -25,8 +25,9 @@ import {
 } from '../support/temporal-harness';
 import { launchChromium, screenshot, tabTo, waitWithRefresh } from './browser';
 import { startPrefixProxy, type PrefixProxy } from './prefix-proxy';
+import { testSecret } from '../support/test-secret';
 
-const TOKEN = 'admin-page-test-token-0123456789';
+const TOKEN = testSecret('admin-page-test-token');
 const TOKEN_KEY = 'transcription-scheduler.api-token';
 const quiet = { log() {}, warn() {} };
 

@@ -5,10 +5,11 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { PostgrestDouble } from '../support/postgrest-double';
+import { testSecret } from '../support/test-secret';
 
 export const quiet = { log(): void {}, warn(): void {} };
 
-export const API_TOKEN = 'fault-test-token-0123456789';
+export const API_TOKEN = testSecret('fault-test-token');
 
 /** A valid path: files/<device>/2026-12-01/<HH-MM>/audio.wav; slot 0..47 is the half hour. */
 export function audioPath(device: string, slot: number, date = '2026-12-01'): string {
