@@ -1,14 +1,5 @@
-import { ConfigError } from './config/load-config';
+import { ConfigError, logFormatOf } from './config/load-config';
 import { writeJsonLine } from './logging/loggers';
-
-/**
- * Whether start-up failures are written as JSON. Read from the environment itself: the failure
- * may be that the configuration did not load. Same default as LOG_FORMAT's validation.
- */
-function jsonLogs(env: NodeJS.ProcessEnv): boolean {
-  const format = env.LOG_FORMAT?.trim();
-  return format ? format === 'json' : env.NODE_ENV === 'production';
-}
 
 /**
  * Prints a start-up failure: one readable block at a terminal, one JSON line (the logs' shape)
@@ -23,7 +14,8 @@ export function reportStartupError(
     error instanceof ConfigError
       ? error.message
       : `failed to start: ${(error as Error)?.message ?? String(error)}`;
-  if (jsonLogs(env)) {
+  // From the environment itself: the failure may be that the configuration did not load.
+  if (logFormatOf(env.LOG_FORMAT, env) === 'json') {
     const fields = error instanceof ConfigError ? { problems: error.problems } : {};
     writeJsonLine('fatal', processName, message, fields);
   } else console.error(`${processName}: ${message}`);

@@ -9,7 +9,8 @@ import { startWorkerMetricsServer } from './metrics/metrics-server';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { logPreflight } from './preflight/log-preflight';
 import { reportStartupError } from './startup-error';
-import { announceShutdown, createTranscriptionWorker } from './temporal/create-worker';
+import { announceShutdown } from './temporal/announce-shutdown';
+import { createTranscriptionWorker } from './temporal/create-worker';
 import { installRuntime } from './temporal/install-runtime';
 import { prepareNamespace } from './temporal/prepare-namespace';
 

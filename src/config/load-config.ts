@@ -128,9 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     demoMode,
     dataDir: path.resolve(vars.DATA_DIR ?? 'data'),
     logLevel: (vars.LOG_LEVEL as AppConfig['logLevel'] | undefined) ?? 'info',
-    logFormat:
-      (vars.LOG_FORMAT as AppConfig['logFormat'] | undefined) ??
-      (env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    logFormat: logFormatOf(vars.LOG_FORMAT, env),
     metrics: {
       workerPort: vars.WORKER_METRICS_PORT ?? 9464,
       workerUrl: vars.WORKER_METRICS_URL,
@@ -189,4 +187,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       failPattern: vars.SIMULATOR_FAIL_PATTERN || undefined,
     },
   };
+}
+
+/**
+ * LOG_FORMAT as given (blank is unset), else JSON in production (the image sets NODE_ENV) and
+ * readable lines otherwise. Also read for start-up failures, before the configuration loads.
+ */
+export function logFormatOf(
+  logFormat: string | undefined,
+  env: NodeJS.ProcessEnv,
+): AppConfig['logFormat'] {
+  const given = logFormat?.trim();
+  if (given) return given as AppConfig['logFormat'];
+  return env.NODE_ENV === 'production' ? 'json' : 'pretty';
 }

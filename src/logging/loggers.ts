@@ -43,6 +43,11 @@ function serializable(value: unknown): unknown {
   return value;
 }
 
+/** A log line's fields without the task token: an opaque credential for completing the task. */
+function loggableEntries(fields: Record<string, unknown>): Array<[string, unknown]> {
+  return Object.entries(fields).filter(([key]) => key !== 'taskToken');
+}
+
 /** Temporal's level names in Nest's words, so that one query reads both kinds of line. */
 const NEST_LEVEL_OF: Record<TemporalLogLevel, NestLogLevel> = {
   TRACE: 'verbose',
@@ -72,10 +77,7 @@ export function writeJsonLine(
       message,
       context,
       ...Object.fromEntries(
-        Object.entries(fields)
-          // A task token is an opaque credential for completing the task: not for logs.
-          .filter(([key]) => key !== 'taskToken')
-          .map(([key, value]) => [key, serializable(value)]),
+        loggableEntries(fields).map(([key, value]) => [key, serializable(value)]),
       ),
     },
     (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
@@ -103,14 +105,10 @@ function writeJson(entry: LogEntry): void {
  */
 function writePretty(entry: LogEntry): void {
   const fields = Object.fromEntries(
-    Object.entries(entry.meta ?? {})
-      .filter(([key]) => key !== 'taskToken')
-      .map(([key, value]) => [
-        key,
-        value instanceof Error && entry.level !== 'ERROR'
-          ? `${value.name}: ${value.message}`
-          : value,
-      ]),
+    loggableEntries(entry.meta ?? {}).map(([key, value]) => [
+      key,
+      value instanceof Error && entry.level !== 'ERROR' ? `${value.name}: ${value.message}` : value,
+    ]),
   );
   const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
   const rest =

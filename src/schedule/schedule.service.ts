@@ -14,6 +14,7 @@ import {
 } from '../runs/dispatch-runs';
 import {
   describeTranscriptionSchedule,
+  neverFires,
   updateScheduleSpec,
   type ScheduleSettings,
   type ScheduleView,
@@ -157,8 +158,7 @@ export class ScheduleService {
     }
     // Temporal takes a cron that can never match ("0 0 31 2 *"): it names no next run. Such a
     // schedule would never transcribe anything, so the previous spec is put back and refused.
-    const updated = await describeTranscriptionSchedule(this.client, this.config.schedule.id);
-    if (updated.nextRuns.length === 0) {
+    if (await neverFires(this.client.schedule.getHandle(this.config.schedule.id))) {
       const previous = {
         cron: current.cron ?? this.config.schedule.cron,
         timezone: current.timezone ?? this.config.schedule.timezone,

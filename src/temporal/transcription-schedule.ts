@@ -159,7 +159,7 @@ export async function upsertTranscriptionSchedule(
 }
 
 /** Temporal takes a cron that never matches ("0 0 31 2 *") and names no next run for it. */
-async function neverFires(handle: ScheduleHandle): Promise<boolean> {
+export async function neverFires(handle: ScheduleHandle): Promise<boolean> {
   return (await handle.describe()).info.nextActionTimes.length === 0;
 }
 
